@@ -1,0 +1,42 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import re
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+NAICS_RE = re.compile(r"^\d{6}$")
+
+
+def check_naics_codes(records, field_name):
+    """Raise a ValidationError unless every set code is a 6-digit NAICS code."""
+    for record in records:
+        code = record[field_name]
+        if code and not NAICS_RE.match(code):
+            raise ValidationError(
+                records.env._(
+                    "%(code)s is not a NAICS-6 code (six digits, e.g. 331110) on %(record)s.",
+                    code=code,
+                    record=record.display_name,
+                )
+            )
+
+
+class ProductTemplate(models.Model):
+    _inherit = "product.template"
+
+    scope3_naics_code = fields.Char(
+        string="NAICS Code",
+        help="NAICS-6 industry code of what this product is, used to pick its spend-based "
+        "emission factor (e.g. 331110 Iron and steel mills). When empty, the product "
+        "category's code applies, then the company default.",
+    )
+
+    @api.constrains("scope3_naics_code")
+    def _check_scope3_naics_code(self):
+        check_naics_codes(self, "scope3_naics_code")
+
+    @api.onchange("scope3_naics_code")
+    def _onchange_scope3_naics_code(self):
+        for template in self:
+            if template.scope3_naics_code:
+                template.scope3_naics_code = template.scope3_naics_code.strip()

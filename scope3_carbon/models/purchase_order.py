@@ -1,0 +1,124 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models
+
+CONFIRMED_STATES = ("purchase", "done")
+
+
+class PurchaseOrder(models.Model):
+    _inherit = "purchase.order"
+
+    scope3_co2e_kg = fields.Float(
+        string="kg CO2e",
+        digits=(16, 3),
+        compute="_compute_scope3_co2e_kg",
+        store=True,
+        help="Net Scope 3 emissions currently in the ledger for this order.",
+    )
+    scope3_entry_count = fields.Integer(compute="_compute_scope3_entry_count")
+
+    @api.depends("order_line.scope3_co2e_kg")
+    def _compute_scope3_co2e_kg(self):
+        for order in self:
+            order.scope3_co2e_kg = sum(order.order_line.mapped("scope3_co2e_kg"))
+
+    def _compute_scope3_entry_count(self):
+        counts = dict(
+            self.env["scope3.emission.entry"]._read_group(
+                [("purchase_order_id", "in", self.ids)],
+                ["purchase_order_id"],
+                ["__count"],
+            )
+        )
+        for order in self:
+            order.scope3_entry_count = counts.get(order, 0)
+
+    # ------------------------------------------------------------------------------------
+    # Capture (cheap: one outbox row per order, the cron does the work)
+    # ------------------------------------------------------------------------------------
+    def button_confirm(self):
+        before = {order.id: order.state for order in self}
+        res = super(PurchaseOrder, self.with_context(scope3_capture_deferred=True)).button_confirm()
+        self.filtered(
+            lambda o: o.state in CONFIRMED_STATES and before[o.id] not in CONFIRMED_STATES
+        )._scope3_capture("purchase.order.confirmed")
+        return res
+
+    def button_approve(self, force=False):
+        before = {order.id: order.state for order in self}
+        res = super().button_approve(force=force)
+        if not self.env.context.get("scope3_capture_deferred"):
+            # approval of an order waiting for it (double validation)
+            self.filtered(
+                lambda o: o.state in CONFIRMED_STATES and before[o.id] not in CONFIRMED_STATES
+            )._scope3_capture("purchase.order.confirmed")
+        return res
+
+    def button_cancel(self):
+        before = {order.id: order.state for order in self}
+        res = super().button_cancel()
+        self.filtered(lambda o: o.state == "cancel" and before[o.id] != "cancel")._scope3_capture(
+            "purchase.order.cancelled"
+        )
+        return res
+
+    def _scope3_capture(self, event_type):
+        """Write one outbox event per order (same transaction) and wake the cron.
+
+        The context key ``scope3_no_capture`` turns capture off, e.g. for a bulk import
+        whose history is attributed separately, and for benchmarks.
+        """
+        if not self or self.env.context.get("scope3_no_capture"):
+            return 0
+        return self.env["scope3.outbox.event"]._scope3_enqueue(
+            [order._scope3_event_vals(event_type) for order in self]
+        )
+
+    def _scope3_event_vals(self, event_type):
+        self.ensure_one()
+        return {
+            "aggregatetype": self._name,
+            "aggregateid": self.id,
+            "type": event_type,
+            "company_id": self.company_id.id,
+            "correlation_id": f"purchase.order:{self.id}",
+            "payload": {
+                "name": self.name,
+                "state": self.state,
+                "date_order": fields.Datetime.to_string(self.date_order),
+                "partner_id": self.partner_id.id,
+                "currency": self.currency_id.name,
+                "amount_untaxed": self.amount_untaxed,
+                "lines": [
+                    {
+                        "id": line.id,
+                        "product_id": line.product_id.id,
+                        "product_qty": line.product_qty,
+                        "price_subtotal": line.price_subtotal,
+                    }
+                    for line in self.order_line
+                    if not line.display_type
+                ],
+            },
+        }
+
+    # ------------------------------------------------------------------------------------
+    # Attribution (called by the cron on the orders of claimed events)
+    # ------------------------------------------------------------------------------------
+    def _scope3_attribute_events(self, events):
+        """Reconcile the commitment entries of these orders with their current state."""
+        last_event = {}
+        for event in events.sorted("id"):
+            last_event[int(event.aggregateid)] = event
+        lines = self.order_line.filtered(lambda line: not line.display_type)
+        return lines._scope3_reconcile_commitment(last_event)
+
+    # ------------------------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------------------------
+    def action_view_scope3_entries(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "scope3_carbon.scope3_emission_entry_action"
+        )
+        action["domain"] = [("purchase_order_id", "in", self.ids)]
+        action["context"] = {}
+        return action

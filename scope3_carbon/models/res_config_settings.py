@@ -1,0 +1,19 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    scope3_default_naics_code = fields.Char(
+        related="company_id.scope3_default_naics_code", readonly=False
+    )
+    scope3_spend_factor_set_id = fields.Many2one(
+        related="company_id.scope3_spend_factor_set_id", readonly=False
+    )
+    scope3_batch_size = fields.Integer(
+        string="Attribution Batch Size",
+        config_parameter="scope3_carbon.batch_size",
+        default=200,
+        help="Events the attribution cron processes per batch (one transaction each).",
+    )

@@ -1,0 +1,312 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import json
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from ..core import trace as trace_core
+
+STAGES = [
+    ("commitment", "Commitment"),
+    ("receipt", "Receipt"),
+    ("bill", "Bill"),
+    ("manual", "Manual"),
+    ("restatement", "Restatement"),
+]
+METHODS = [
+    ("supplier_specific", "Supplier-specific"),
+    ("hybrid", "Hybrid"),
+    ("average_data", "Average-data"),
+    ("spend_based", "Spend-based"),
+    ("distance_based", "Distance-based"),
+]
+RESOLUTION_LEVELS = [
+    ("supplier", "Supplier-specific footprint"),
+    ("product", "Product"),
+    ("product_category", "Product category"),
+    ("rule", "Mapping rule"),
+    ("company_default", "Company default"),
+]
+
+
+class Scope3EmissionEntry(models.Model):
+    """The append-only Scope 3 emission ledger.
+
+    An entry is never changed nor deleted: a correction is a reversal entry (the exact
+    opposite, linked to what it reverses) plus a new entry. The ORM refuses ``write``
+    and
+    ``unlink`` for everyone, and a PostgreSQL trigger rejects any UPDATE of the facts or
+    DELETE of a posted row, whatever the client. Each entry keeps a snapshot of the
+    factor value and a canonical JSON calculation trace with its SHA-256, which replays
+    to the same figure.
+    """
+
+    _name = "scope3.emission.entry"
+    _description = "Scope 3 Emission Entry"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    #: columns the database trigger protects on posted rows
+    _scope3_protected_columns = (
+        "state",
+        "activity_id",
+        "company_id",
+        "date",
+        "category_id",
+        "method",
+        "basis",
+        "stage",
+        "resolution_level",
+        "factor_id",
+        "factor_set_id",
+        "factor_value",
+        "factor_unit",
+        "activity_amount",
+        "activity_unit",
+        "source_amount",
+        "source_currency_id",
+        "co2e_kg",
+        "trace",
+        "trace_hash",
+        "reversed_entry_id",
+        "is_reversal",
+        "event_id",
+        "correlation_id",
+        "purchase_order_id",
+        "purchase_line_id",
+        "partner_id",
+        "product_id",
+        "create_date",
+        "create_uid",
+    )
+
+    state = fields.Selection([("posted", "Posted")], default="posted", required=True, readonly=True)
+    activity_id = fields.Many2one(
+        "scope3.activity", required=True, readonly=True, index=True, ondelete="restrict"
+    )
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    date = fields.Date(required=True, readonly=True, index=True, help="Accounting date.")
+    category_id = fields.Many2one(
+        "scope3.category", string="Category", required=True, readonly=True, index=True
+    )
+    method = fields.Selection(METHODS, required=True, readonly=True)
+    basis = fields.Selection(
+        [("location", "Location-based"), ("market", "Market-based")],
+        required=True,
+        readonly=True,
+        default="location",
+    )
+    stage = fields.Selection(STAGES, required=True, readonly=True, index=True)
+    resolution_level = fields.Selection(RESOLUTION_LEVELS, readonly=True)
+    factor_id = fields.Many2one("scope3.factor", readonly=True, index="btree_not_null")
+    factor_set_id = fields.Many2one("scope3.factor.set", readonly=True, index="btree_not_null")
+    factor_value = fields.Float(
+        readonly=True,
+        digits=0,  # exact numeric: the value as published, never rounded
+        help="Snapshot of the factor value used (kg CO2e per unit).",
+    )
+    factor_unit = fields.Char(readonly=True)
+    activity_amount = fields.Float(
+        readonly=True,
+        digits=0,  # exact numeric
+        help="Quantity the factor was applied to (e.g. 2022 USD).",
+    )
+    activity_unit = fields.Char(readonly=True)
+    source_amount = fields.Monetary(
+        readonly=True,
+        currency_field="source_currency_id",
+        help="Amount on the source document.",
+    )
+    source_currency_id = fields.Many2one("res.currency", readonly=True)
+    co2e_kg = fields.Float(
+        string="kg CO2e", required=True, readonly=True, digits=(16, 3), aggregator="sum"
+    )
+    trace = fields.Text(readonly=True, help="Canonical JSON of the calculation.")
+    trace_pretty = fields.Text(string="Calculation Trace", compute="_compute_trace_pretty")
+    trace_hash = fields.Char(string="Trace SHA-256", readonly=True, index=True)
+    reversed_entry_id = fields.Many2one(
+        "scope3.emission.entry",
+        string="Reverses",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="restrict",
+    )
+    reversal_entry_ids = fields.One2many(
+        "scope3.emission.entry",
+        "reversed_entry_id",
+        string="Reversed By",
+        readonly=True,
+    )
+    is_reversal = fields.Boolean(readonly=True)
+    is_reversed = fields.Boolean(compute="_compute_is_reversed")
+    event_id = fields.Many2one("scope3.outbox.event", readonly=True, index="btree_not_null")
+    correlation_id = fields.Char(readonly=True, index=True)
+    purchase_order_id = fields.Many2one(
+        "purchase.order", readonly=True, index="btree_not_null", ondelete="restrict"
+    )
+    purchase_line_id = fields.Many2one(
+        "purchase.order.line",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+    )
+    partner_id = fields.Many2one("res.partner", string="Vendor", readonly=True, index=True)
+    product_id = fields.Many2one("product.product", readonly=True, index=True)
+
+    _sql_constraints = [
+        (
+            "reversed_once",
+            "unique(reversed_entry_id)",
+            "An emission entry can be reversed only once.",
+        ),
+    ]
+
+    def init(self):
+        columns = SQL(", ").join(
+            SQL("OLD.%s", SQL.identifier(c)) for c in self._scope3_protected_columns
+        )
+        new_columns = SQL(", ").join(
+            SQL("NEW.%s", SQL.identifier(c)) for c in self._scope3_protected_columns
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                CREATE OR REPLACE FUNCTION scope3_emission_entry_append_only()
+                RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF TG_OP = 'DELETE' THEN
+                        IF OLD.state = 'posted' THEN
+                            RAISE EXCEPTION 'scope3_emission_entry %% is posted: %%',
+                                OLD.id, 'the Scope 3 ledger is append-only (DELETE refused)'
+                                USING ERRCODE = 'restrict_violation';
+                        END IF;
+                        RETURN OLD;
+                    END IF;
+                    IF OLD.state = 'posted' AND ROW(%s) IS DISTINCT FROM ROW(%s) THEN
+                        RAISE EXCEPTION 'scope3_emission_entry %% is posted: %%',
+                            OLD.id, 'the Scope 3 ledger is append-only (UPDATE refused)'
+                            USING ERRCODE = 'restrict_violation';
+                    END IF;
+                    RETURN NEW;
+                END;
+                $$;
+                DROP TRIGGER IF EXISTS scope3_emission_entry_append_only
+                    ON scope3_emission_entry;
+                CREATE TRIGGER scope3_emission_entry_append_only
+                    BEFORE UPDATE OR DELETE ON scope3_emission_entry
+                    FOR EACH ROW EXECUTE FUNCTION scope3_emission_entry_append_only();
+                """,
+                columns,
+                new_columns,
+            )
+        )
+
+    @api.depends("trace")
+    def _compute_trace_pretty(self):
+        for entry in self:
+            entry.trace_pretty = (
+                json.dumps(
+                    json.loads(entry.trace),
+                    indent=2,
+                    sort_keys=True,
+                    ensure_ascii=False,
+                )
+                if entry.trace
+                else False
+            )
+
+    @api.depends("reversal_entry_ids")
+    def _compute_is_reversed(self):
+        for entry in self:
+            entry.is_reversed = bool(entry.reversal_entry_ids)
+
+    @api.depends("stage", "co2e_kg", "is_reversal")
+    def _compute_display_name(self):
+        for entry in self:
+            prefix = self.env._("Reversal") if entry.is_reversal else dict(STAGES).get(entry.stage)
+            number = entry.id if isinstance(entry.id, int) else 0
+            entry.display_name = f"S3E{number:07d} {prefix} {entry.co2e_kg:.3f} kg"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if not vals.get("trace"):
+                raise UserError(self.env._("An emission entry needs its calculation trace."))
+            trace = json.loads(vals["trace"])
+            vals["trace"] = trace_core.canonical_json(trace)
+            vals["trace_hash"] = trace_core.trace_hash(trace)
+            vals["is_reversal"] = bool(vals.get("reversed_entry_id"))
+        return super().create(vals_list)
+
+    def write(self, vals):  # pylint: disable=method-required-super
+        raise UserError(
+            self.env._(
+                "Scope 3 emission entries are append-only and cannot be modified. Post a "
+                "reversal and a new entry instead."
+            )
+        )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        raise UserError(
+            self.env._("Scope 3 emission entries are append-only and cannot be deleted.")
+        )
+
+    def _scope3_reversal_vals(self, co2e, trace, event):
+        """Values of the entry that reverses this one (same facts, opposite figure)."""
+        self.ensure_one()
+        return {
+            "activity_id": self.activity_id.id,
+            "company_id": self.company_id.id,
+            "date": self.date,
+            "category_id": self.category_id.id,
+            "method": self.method,
+            "basis": self.basis,
+            "stage": self.stage,
+            "resolution_level": self.resolution_level,
+            "factor_id": self.factor_id.id,
+            "factor_set_id": self.factor_set_id.id,
+            "factor_value": self.factor_value,
+            "factor_unit": self.factor_unit,
+            "activity_amount": -self.activity_amount,
+            "activity_unit": self.activity_unit,
+            "source_amount": -self.source_amount,
+            "source_currency_id": self.source_currency_id.id,
+            "co2e_kg": float(co2e),
+            "trace": trace_core.canonical_json(trace),
+            "reversed_entry_id": self.id,
+            "event_id": event.id,
+            "correlation_id": self.correlation_id,
+            "purchase_order_id": self.purchase_order_id.id,
+            "purchase_line_id": self.purchase_line_id.id,
+            "partner_id": self.partner_id.id,
+            "product_id": self.product_id.id,
+        }
+
+    def _scope3_verify(self):
+        """Problems found when re-hashing and replaying each entry's trace, by entry."""
+        return {
+            entry: trace_core.verify(entry.trace, entry.trace_hash, entry.co2e_kg) for entry in self
+        }
+
+    def action_verify_trace(self):
+        problems = {e: p for e, p in self._scope3_verify().items() if p}
+        if problems:
+            raise UserError(
+                "\n".join(
+                    f"{entry.display_name}: {'; '.join(msgs)}" for entry, msgs in problems.items()
+                )
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._(
+                    "%(count)s entries verified: the trace hashes match and replaying the "
+                    "traces gives the recorded figures.",
+                    count=len(self),
+                ),
+            },
+        }

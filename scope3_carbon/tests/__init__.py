@@ -1,0 +1,5 @@
+from . import test_factor_set
+from . import test_purchase_attribution
+from . import test_ledger_integrity
+from . import test_outbox
+from . import test_security

@@ -1,0 +1,184 @@
+"""Tests of the plain-Python calculation core (no database, no Odoo)."""
+
+import json
+import sys
+from decimal import Decimal
+
+import pytest
+import scope3_core as core
+from scope3_core.conversion import to_decimal
+
+
+def steel_factor(**overrides):
+    """EPA v1.3 NAICS 331110, with margins: 0.787 kg CO2e per 2022 USD (purchaser price).
+
+    Source: US EPA Supply Chain GHG Emission Factors v1.3.0,
+    SupplyChainGHGEmissionFactors_v1.3.0_NAICS_CO2e_USD2022.csv.
+    """
+    values = dict(
+        factor_id=1,
+        value=Decimal("0.787"),
+        unit="kg CO2e/2022 USD, purchaser price",
+        currency="USD",
+        key_type="naics",
+        key="331110",
+        title="Iron and Steel Mills and Ferroalloy Manufacturing",
+        set_id=1,
+        set_name="US EPA v1.3",
+        set_publisher="US EPA",
+        set_edition="v1.3.0",
+        set_checksum="abc",
+        resolution="product",
+        margins=True,
+        price_year=2022,
+    )
+    values.update(overrides)
+    return core.FactorInput(**values)
+
+
+SUBJECT = {"activity_id": 7, "document": "purchase.order", "document_id": 3}
+
+
+def test_core_imports_no_odoo():
+    assert not any(name == "odoo" or name.startswith("odoo.") for name in sys.modules)
+
+
+def test_usd_spend_steel_oracle():
+    # 10,000 USD x 0.787 = 7,870.000 kg CO2e
+    spend = core.SpendInput(amount=Decimal("10000.00"), currency="USD", date="2022-06-15")
+    co2e, trace = core.compute_spend_based(spend, steel_factor(), SUBJECT)
+    assert co2e == Decimal("7870.000")
+    assert str(co2e) == "7870.000"
+    assert trace["result"] == {
+        "spend_in_factor_currency": "10000.00",
+        "co2e_kg": "7870.000",
+    }
+    assert trace["factor"]["value"] == "0.787"
+    assert trace["conversion"]["rule"] == "same currency"
+
+
+def test_cement_oracle():
+    # EPA v1.3 NAICS 327310 with margins = 3.924; 1,000 USD -> 3,924.000 kg
+    spend = core.SpendInput(amount=1000, currency="USD", date="2022-01-10")
+    co2e, _trace = core.compute_spend_based(
+        spend, steel_factor(key="327310", value=Decimal("3.924")), SUBJECT
+    )
+    assert co2e == Decimal("3924.000")
+
+
+def test_eur_spend_converted_through_company_currency():
+    # company currency USD; 0.9 EUR per USD; 9,000 EUR = 10,000.00 USD -> 7,870.000 kg
+    spend = core.SpendInput(
+        amount=Decimal("9000"),
+        currency="EUR",
+        date="2022-06-15",
+        rate=Decimal("0.9"),
+        rate_date="2022-01-01",
+        factor_rate=Decimal("1"),
+        company_currency="USD",
+    )
+    co2e, trace = core.compute_spend_based(spend, steel_factor(), SUBJECT)
+    assert co2e == Decimal("7870.000")
+    assert trace["conversion"]["amount"] == "10000.00"
+    assert trace["conversion"]["rate_from"] == "0.9"
+
+
+def test_cross_currency_via_third_company_currency():
+    # company currency CHF: 0.95 EUR per CHF, 1.10 USD per CHF.
+    # 1,000 EUR = 1,000 x 1.10 / 0.95 = 1,157.894736... -> 1,157.89 USD;
+    # x 0.787 = 911.25943 -> 911.259 kg
+    spend = core.SpendInput(
+        amount=1000,
+        currency="EUR",
+        date="2022-03-01",
+        rate=Decimal("0.95"),
+        factor_rate=Decimal("1.10"),
+        company_currency="CHF",
+    )
+    co2e, trace = core.compute_spend_based(spend, steel_factor(), SUBJECT)
+    assert trace["conversion"]["amount"] == "1157.89"
+    assert co2e == Decimal("911.259")
+
+
+def test_rounding_half_up_to_the_gram():
+    # 0.5 USD x 0.001 = 0.0005 kg -> 0.001 (half up), not 0.000 (banker's)
+    spend = core.SpendInput(amount=Decimal("0.5"), currency="USD", date="2022-01-01")
+    co2e, _ = core.compute_spend_based(spend, steel_factor(value=Decimal("0.001")), SUBJECT)
+    assert co2e == Decimal("0.001")
+
+
+def test_float_inputs_have_no_binary_noise():
+    assert to_decimal(0.787) == Decimal("0.787")
+    assert to_decimal(0.1 + 0.2) == Decimal("0.30000000000000004")
+    spend = core.SpendInput(amount=10000.0, currency="USD", date="2022-01-01")
+    co2e, _ = core.compute_spend_based(spend, steel_factor(value=0.787), SUBJECT)
+    assert co2e == Decimal("7870.000")
+
+
+def test_negative_factor_refused():
+    spend = core.SpendInput(amount=1, currency="USD", date="2022-01-01")
+    with pytest.raises(core.CalculationError):
+        core.compute_spend_based(spend, steel_factor(value=Decimal("-1")), SUBJECT)
+
+
+def test_non_positive_rate_refused():
+    with pytest.raises(ValueError):
+        core.convert_currency(10, 0, 1, Decimal("0.01"))
+
+
+def test_trace_is_deterministic_and_hash_is_canonical():
+    spend = core.SpendInput(amount=Decimal("10000.00"), currency="USD", date="2022-06-15")
+    _, trace1 = core.compute_spend_based(spend, steel_factor(), SUBJECT)
+    _, trace2 = core.compute_spend_based(spend, steel_factor(), dict(reversed(SUBJECT.items())))
+    assert core.trace_hash(trace1) == core.trace_hash(trace2)
+    text = core.canonical_json(trace1)
+    # sorted keys, no whitespace between tokens
+    assert text.startswith('{"conversion":{"from":"USD","rule":"same currency","to":"USD"},')
+    assert '": ' not in text and '", "' not in text
+    assert core.trace_hash(json.loads(text)) == core.trace_hash(trace1)
+    _, other = core.compute_spend_based(
+        core.SpendInput(amount=Decimal("10000.01"), currency="USD", date="2022-06-15"),
+        steel_factor(),
+        SUBJECT,
+    )
+    assert core.trace_hash(other) != core.trace_hash(trace1)
+
+
+def test_replay_and_verify():
+    spend = core.SpendInput(
+        amount=Decimal("9000"),
+        currency="EUR",
+        date="2022-06-15",
+        rate=Decimal("0.9"),
+        rate_date="2022-01-01",
+        factor_rate=Decimal("1"),
+        company_currency="USD",
+    )
+    co2e, trace = core.compute_spend_based(spend, steel_factor(), SUBJECT)
+    text = core.canonical_json(trace)
+    digest = core.trace_hash(trace)
+    assert core.replay(json.loads(text)) == co2e
+    assert core.verify(text, digest, 7870.0) == []
+    # a tampered figure, factor or hash is detected
+    assert core.verify(text, digest, 7000.0) == [
+        "replay gives 7870.000 kg, the entry holds 7000.0 kg"
+    ]
+    tampered = json.loads(text)
+    tampered["factor"]["value"] = "0.5"
+    problems = core.verify(core.canonical_json(tampered), digest, 7870.0)
+    assert "trace hash does not match" in problems
+    assert any(p.startswith("replay gives 5000.000 kg") for p in problems)
+    assert core.verify(text, "0" * 64, 7870.0) == ["trace hash does not match"]
+
+
+def test_reversal_is_exact_opposite():
+    spend = core.SpendInput(amount=Decimal("10000.00"), currency="USD", date="2022-06-15")
+    co2e, trace = core.compute_spend_based(spend, steel_factor(), SUBJECT)
+    rev, rev_trace = core.reverse(trace, core.trace_hash(trace), 42, "order cancelled")
+    assert rev == -co2e == Decimal("-7870.000")
+    assert rev_trace["reverses"] == {
+        "entry_id": 42,
+        "trace_hash": core.trace_hash(trace),
+    }
+    assert core.replay(rev_trace) == rev
+    assert core.verify(core.canonical_json(rev_trace), core.trace_hash(rev_trace), -7870) == []
