@@ -1,0 +1,29 @@
+# Developer entry points. Each target runs a script of scripts/; settings come from the
+# environment (defaults in scripts/env.sh): ODOO_SRC, VENV, PG*, RUN_DB, TEST_DB, KEEP_DB, ...
+SHELL := /bin/bash
+ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help bootstrap run test lint fix bench
+
+help: ## list the targets
+	@echo "Scope 3 Carbon add-ons for Odoo 18.0 - make targets:"
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## (.*)/  make \1\t\2/' | expand -t 20
+
+bootstrap: ## create the virtualenv (Odoo 18.0 requirements + ours); idempotent
+	@bash scripts/bootstrap.sh
+
+run: ## serve Odoo with our add-ons and demo data on 127.0.0.1 (RUN_DB, ODOO_HTTP_PORT, UPDATE=1)
+	@bash scripts/run.sh $(ARGS)
+
+test: ## pytest tests/ + Odoo tests of every add-on on a fresh database (TEST_DB, KEEP_DB=1)
+	@bash scripts/test.sh
+
+lint: ## ruff check + ruff format --check + pylint-odoo mandatory checks
+	@bash scripts/lint.sh
+
+fix: ## let ruff fix and reformat the code, then lint
+	@bash scripts/lint.sh --fix
+
+bench: ## run benchmarks/bench_attribution.py (ARGS="...")
+	@bash scripts/bench.sh $(ARGS)
