@@ -19,6 +19,113 @@ from decimal import Decimal, InvalidOperation
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "scope3_carbon" / "data" / "scope3.factor.csv"
+OUT_DESNZ = ROOT / "scope3_carbon" / "data" / "scope3.factor-desnz_2025.csv"
+DESNZ_SET_XMLID = "scope3_factor_set_desnz_2025"
+DESNZ_DEFAULT_KINDS = (
+    "freight",
+    "fuel",
+    "electricity",
+    "electricity_td",
+    "material",
+    "waste",
+    "travel",
+)
+UOM_XMLIDS = {  # same table as the add-on's importer (scope3_carbon/models/scope3_factor_set.py)
+    "kwh": "scope3_carbon.uom_kwh",
+    "mwh": "scope3_carbon.uom_mwh",
+    "gj": "scope3_carbon.uom_gj",
+    "litre": "uom.product_uom_litre",
+    "m3": "uom.product_uom_cubic_meter",
+    "kg": "uom.product_uom_kgm",
+    "t": "uom.product_uom_ton",
+    "km": "uom.product_uom_km",
+    "mile": "uom.product_uom_mile",
+    "t.km": "scope3_carbon.uom_tkm",
+    "short_ton.mile": "scope3_carbon.uom_short_ton_mile",
+    "passenger.km": "scope3_carbon.uom_pkm",
+    "passenger.mile": "scope3_carbon.uom_passenger_mile",
+}
+
+
+def load_importers():
+    """The add-on's plain-Python importers, loaded without Odoo (as tests/conftest.py)."""
+    import importlib.util
+
+    core = ROOT / "scope3_carbon" / "core"
+    spec = importlib.util.spec_from_file_location(
+        "scope3_core", core / "__init__.py", submodule_search_locations=[str(core)]
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["scope3_core"] = module
+    spec.loader.exec_module(module)
+    import scope3_core.importers
+
+    return scope3_core.importers
+
+
+def xmlid(key):
+    return "scope3_factor_desnz_2025_" + "".join(c if c.isalnum() else "_" for c in key).lower()
+
+
+def write_desnz(path, output):
+    importers = load_importers()
+    with open(path, "rb") as handle:
+        parsed = importers.parse("desnz_flat", data=handle.read())
+    if parsed.edition != "2025":
+        sys.exit(f"{path}: edition {parsed.edition}, expected the 2025 flat file")
+    chosen = [f for f in parsed.factors if f.category_hint in DESNZ_DEFAULT_KINDS]
+    companions = {f.companion_key for f in chosen if f.companion_key}
+    wtt = [f for f in parsed.factors if f.is_wtt and f.key in companions]
+    with open(output, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(
+            [
+                "id",
+                "set_id:id",
+                "key_type",
+                "key",
+                "name",
+                "value",
+                "unit",
+                "uom_code",
+                "uom_id:id",
+                "scope",
+                "level_1",
+                "level_2",
+                "level_3",
+                "level_4",
+                "column_text",
+                "category_hint",
+                "is_wtt",
+                "wtt_factor_id:id",
+            ]
+        )
+        for factor in wtt + chosen:  # companions first: the direct rows point at them
+            levels = tuple(factor.levels) + ("",) * (5 - len(factor.levels))
+            writer.writerow(
+                [
+                    xmlid(factor.key),
+                    DESNZ_SET_XMLID,
+                    factor.key_type,
+                    factor.key,
+                    factor.name,
+                    format(factor.value, "f"),
+                    factor.unit,
+                    factor.uom_code,
+                    UOM_XMLIDS.get(factor.uom_code, ""),
+                    factor.scope or "",
+                    *levels,
+                    factor.category_hint or "",
+                    "1" if factor.is_wtt else "0",
+                    xmlid(factor.companion_key) if factor.companion_key in companions else "",
+                ]
+            )
+    print(
+        f"wrote {len(wtt) + len(chosen)} factors ({len(wtt)} well-to-tank) to {output}; "
+        f"source SHA-256 {parsed.checksum}"
+    )
+
+
 EPA_COLUMNS = {
     "code": "2017 NAICS Code",
     "title": "2017 NAICS Title",
@@ -68,9 +175,17 @@ def read_epa_co2e(path):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epa-v13", required=True, help="EPA v1.3.0 NAICS CO2e CSV (USD2022)")
+    parser.add_argument("--epa-v13", help="EPA v1.3.0 NAICS CO2e CSV (USD2022)")
     parser.add_argument("--output", default=str(OUT), help="where to write (default: %(default)s)")
+    parser.add_argument("--desnz-2025", help="DESNZ 2025 official flat-format CSV")
+    parser.add_argument("--desnz-output", default=str(OUT_DESNZ))
     args = parser.parse_args()
+    if not (args.epa_v13 or args.desnz_2025):
+        parser.error("give --epa-v13 and/or --desnz-2025")
+    if args.desnz_2025:
+        write_desnz(args.desnz_2025, args.desnz_output)
+    if not args.epa_v13:
+        return
     rows = read_epa_co2e(args.epa_v13)
     with open(args.output, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")

@@ -51,6 +51,7 @@ def test_usd_spend_steel_oracle():
     assert str(co2e) == "7870.000"
     assert trace["result"] == {
         "spend_in_factor_currency": "10000.00",
+        "spend_in_factor_price_year": "10000.00",
         "co2e_kg": "7870.000",
     }
     assert trace["factor"]["value"] == "0.787"
@@ -182,3 +183,119 @@ def test_reversal_is_exact_opposite():
     }
     assert core.replay(rev_trace) == rev
     assert core.verify(core.canonical_json(rev_trace), core.trace_hash(rev_trace), -7870) == []
+
+
+CPI_U = {2021: Decimal("270.970"), 2022: Decimal("292.655"), 2024: Decimal("313.689")}
+
+
+def cpi(spend_year, factor_year=2022):
+    """US CPI-U annual averages (BLS, U.S. city average, all items)."""
+    return core.PriceIndexInput(
+        name="US CPI-U",
+        spend_year=spend_year,
+        spend_index=CPI_U[spend_year],
+        spend_index_year=spend_year,
+        factor_year=factor_year,
+        factor_index=CPI_U[factor_year],
+        factor_index_year=factor_year,
+        rule="table",
+    )
+
+
+def test_2024_spend_deflated_to_2022_usd():
+    # 10,000 USD of 2024 x 292.655 / 313.689 = 9,329.4632... -> 9,329.46 (2022 USD);
+    # x 0.787 (EPA v1.3 331110) = 7,342.28502 -> 7,342.285 kg
+    spend = core.SpendInput(
+        amount=Decimal("10000"), currency="USD", date="2024-03-01", price_index=cpi(2024)
+    )
+    co2e, trace = core.compute_spend_based(spend, steel_factor(), SUBJECT)
+    assert trace["result"]["spend_in_factor_price_year"] == "9329.46"
+    assert co2e == Decimal("7342.285")
+    assert trace["inputs"]["price_index"]["spend_index"] == "313.689"
+    assert core.replay(json.loads(core.canonical_json(trace))) == co2e
+
+
+def test_eur_2024_converted_at_its_date_then_deflated():
+    # 9,000 EUR at 0.9 EUR/USD = 10,000.00 USD (2024), then as above = 7,342.285 kg
+    spend = core.SpendInput(
+        amount=Decimal("9000"),
+        currency="EUR",
+        date="2024-03-01",
+        rate=Decimal("0.9"),
+        factor_rate=Decimal("1"),
+        company_currency="USD",
+        price_index=cpi(2024),
+    )
+    co2e, trace = core.compute_spend_based(spend, steel_factor(), SUBJECT)
+    assert trace["conversion"]["amount"] == "10000.00"
+    assert co2e == Decimal("7342.285")
+
+
+def test_epa_v12_oracle_2021():
+    # EPA v1.2 NAICS 111150 with margins = 3.007 kg CO2e per 2021 USD (published total,
+    # not 2.874 + 0.134); 10,000 USD of 2021 -> 30,070.000 kg
+    factor = steel_factor(key="111150", value=Decimal("3.007"), price_year=2021)
+    spend = core.SpendInput(amount=Decimal("10000"), currency="USD", date="2021-05-01")
+    assert core.compute_spend_based(spend, factor, SUBJECT)[0] == Decimal("30070.000")
+
+
+def hgv_factor(**overrides):
+    """DESNZ 2025, Freighting goods > HGV (all diesel) > All HGVs > Average laden:
+    0.10163 kg CO2e per tonne.km; WTT companion 0.02359 (ghg-conversion-factors-2025)."""
+    values = dict(
+        factor_id=9,
+        value=Decimal("0.10163"),
+        unit="tonne.km",
+        key_type="desnz",
+        key="hgv",
+        title="HGV (all diesel) All HGVs Average laden",
+        set_id=2,
+        set_name="DESNZ 2025",
+        set_publisher="UK DESNZ",
+        set_edition="2025",
+        set_checksum="x",
+        resolution="product",
+        uom="t.km",
+        wtt_value=Decimal("0.02359"),
+        wtt_factor_id=10,
+    )
+    values.update(overrides)
+    return core.FactorInput(**values)
+
+
+def test_tonne_km_hgv():
+    # 20 t over 100 km = 2,000 t.km; x 0.10163 = 203.260 kg CO2e (tank-to-wheel)
+    tkm = core.tonne_km(20000, 100)
+    assert tkm == Decimal("2000")
+    qty = core.QuantityInput(quantity=tkm, unit="t.km", date="2025-06-01")
+    co2e, trace = core.compute_activity_based(qty, hgv_factor(), SUBJECT)
+    assert co2e == Decimal("203.260")
+    assert "wtt" not in trace["factor"]
+    # well-to-wheel: 2,000 x (0.10163 + 0.02359) = 250.440 kg
+    qty_wtw = core.QuantityInput(quantity=tkm, unit="t.km", date="2025-06-01", well_to_wheel=True)
+    co2e_wtw, trace_wtw = core.compute_activity_based(qty_wtw, hgv_factor(), SUBJECT)
+    assert co2e_wtw == Decimal("250.440")
+    assert trace_wtw["factor"]["wtt"] == {"id": 10, "value": "0.02359"}
+    assert core.replay(json.loads(core.canonical_json(trace_wtw))) == co2e_wtw
+
+
+def test_uom_ratio_odoo_convention():
+    # Odoo factors relative to the reference unit (kg): t = 0.001, g = 1000
+    assert core.uom_ratio(Decimal("0.001"), 1) == Decimal("1000")  # 1 t = 1000 kg
+    assert core.uom_ratio(1, Decimal("0.001")) == Decimal("0.001")  # 1 kg = 0.001 t
+    assert core.uom_ratio(Decimal("1000"), Decimal("0.001")) == Decimal("0.000001")  # g -> t
+    # 12 t of steel against a per-kg factor: 12 x 1000 x 2.5 = 30,000.000 kg
+    qty = core.QuantityInput(
+        quantity=Decimal("12"),
+        unit="t",
+        date="2025-01-01",
+        to_factor_unit=core.uom_ratio(Decimal("0.001"), 1),
+        conversion_rule="UoM t -> kg",
+    )
+    factor = hgv_factor(value=Decimal("2.5"), uom="kg", unit="kg", wtt_value=None)
+    assert core.compute_activity_based(qty, factor, SUBJECT)[0] == Decimal("30000.000")
+
+
+def test_deflate_refuses_non_positive_index():
+    with pytest.raises(ValueError):
+        core.deflate(10, 0, 1, Decimal("0.01"))

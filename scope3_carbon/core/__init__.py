@@ -10,24 +10,33 @@ from .calculation import (
     CO2E_QUANT,
     CalculationError,
     FactorInput,
+    PriceIndexInput,
+    QuantityInput,
     SpendInput,
+    compute_activity_based,
     compute_spend_based,
     reverse,
 )
-from .conversion import convert_currency
+from .conversion import convert_currency, deflate, tonne_km, uom_ratio
 from .trace import TRACE_SCHEMA, canonical_json, replay, trace_hash, verify
 
 __all__ = [
     "CO2E_QUANT",
     "CalculationError",
     "FactorInput",
+    "PriceIndexInput",
+    "QuantityInput",
     "SpendInput",
     "TRACE_SCHEMA",
     "canonical_json",
+    "compute_activity_based",
     "compute_spend_based",
     "convert_currency",
+    "deflate",
     "replay",
     "reverse",
+    "tonne_km",
     "trace_hash",
+    "uom_ratio",
     "verify",
 ]

@@ -1,4 +1,4 @@
-"""Spend-based emission computation and reversals.
+"""Emission computations (spend-based, activity-based) and reversals.
 
 Every function returns a *trace*: a JSON-serialisable dict holding every input,
 conversion and the formula that produced the figure, with numbers written as decimal
@@ -10,7 +10,7 @@ changed.
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from .conversion import convert_currency, to_decimal
+from .conversion import convert_currency, deflate, to_decimal
 
 #: Ledger precision: kg CO2e are kept to the gram.
 CO2E_QUANT = Decimal("0.001")
@@ -23,12 +23,16 @@ class CalculationError(ValueError):
 
 @dataclass(frozen=True)
 class FactorInput:
-    """An emission factor as the calculation sees it (a snapshot of a ``scope3.factor``)."""
+    """An emission factor as the calculation sees it (a snapshot of a ``scope3.factor``).
+
+    ``value`` is kg CO2e per unit: per ``currency`` unit of ``price_year`` for spend-based
+    factors, per ``uom`` for activity-based ones. ``wtt_value`` is the well-to-tank
+    companion per the same unit, added when the activity asks for well-to-wheel.
+    """
 
     factor_id: int
     value: Decimal
     unit: str
-    currency: str
     key_type: str
     key: str
     title: str
@@ -38,13 +42,119 @@ class FactorInput:
     set_edition: str
     set_checksum: str
     resolution: str
+    currency: str | None = None
     margins: bool = True
     price_year: int | None = None
+    uom: str | None = None
+    wtt_value: Decimal | None = None
+    wtt_factor_id: int | None = None
+    basis: str = "location"
+    data_year: int | None = None
+    region: str | None = None
+
+    def as_trace(self, well_to_wheel=False):
+        trace = {
+            "id": self.factor_id,
+            "key_type": self.key_type,
+            "key": self.key,
+            "title": self.title,
+            "value": _fmt(self.value),
+            "unit": self.unit,
+            "currency": self.currency,
+            "margins": self.margins,
+            "price_year": self.price_year,
+            "uom": self.uom,
+            "basis": self.basis,
+            "data_year": self.data_year,
+            "region": self.region,
+            "resolution": self.resolution,
+            "set": {
+                "id": self.set_id,
+                "name": self.set_name,
+                "publisher": self.set_publisher,
+                "edition": self.set_edition,
+                "checksum": self.set_checksum,
+            },
+        }
+        if well_to_wheel and self.wtt_value is not None:
+            trace["wtt"] = {"id": self.wtt_factor_id, "value": _fmt(self.wtt_value)}
+        return trace
+
+    @classmethod
+    def from_trace(cls, fac):
+        wtt = fac.get("wtt") or {}
+        return cls(
+            factor_id=fac["id"],
+            value=to_decimal(fac["value"]),
+            unit=fac["unit"],
+            key_type=fac["key_type"],
+            key=fac["key"],
+            title=fac["title"],
+            set_id=fac["set"]["id"],
+            set_name=fac["set"]["name"],
+            set_publisher=fac["set"]["publisher"],
+            set_edition=fac["set"]["edition"],
+            set_checksum=fac["set"]["checksum"],
+            resolution=fac["resolution"],
+            currency=fac.get("currency"),
+            margins=fac.get("margins", True),
+            price_year=fac.get("price_year"),
+            uom=fac.get("uom"),
+            wtt_value=to_decimal(wtt["value"]) if wtt else None,
+            wtt_factor_id=wtt.get("id"),
+            basis=fac.get("basis", "location"),
+            data_year=fac.get("data_year"),
+            region=fac.get("region"),
+        )
+
+
+@dataclass(frozen=True)
+class PriceIndexInput:
+    """Price indices used to express a spend in the factor's price year.
+
+    ``*_index_year`` is the year whose index value was used; it differs from the wanted
+    year when the table does not reach it (see ``rule``).
+    """
+
+    name: str
+    spend_year: int
+    spend_index: Decimal
+    spend_index_year: int
+    factor_year: int
+    factor_index: Decimal
+    factor_index_year: int
+    rule: str
+
+    def as_trace(self):
+        return {
+            "index": self.name,
+            "spend_year": self.spend_year,
+            "spend_index": _fmt(self.spend_index),
+            "spend_index_year": self.spend_index_year,
+            "factor_year": self.factor_year,
+            "factor_index": _fmt(self.factor_index),
+            "factor_index_year": self.factor_index_year,
+            "rule": self.rule,
+        }
+
+    @classmethod
+    def from_trace(cls, data):
+        return cls(
+            name=data["index"],
+            spend_year=data["spend_year"],
+            spend_index=to_decimal(data["spend_index"]),
+            spend_index_year=data["spend_index_year"],
+            factor_year=data["factor_year"],
+            factor_index=to_decimal(data["factor_index"]),
+            factor_index_year=data["factor_index_year"],
+            rule=data["rule"],
+        )
 
 
 @dataclass(frozen=True)
 class SpendInput:
-    """A spend amount with what is needed to convert it to the factor's currency."""
+    """A spend amount with what is needed to express it in the factor's currency unit:
+    the currency rates of its date and, when the years differ, the price indices."""
 
     amount: Decimal
     currency: str
@@ -55,6 +165,19 @@ class SpendInput:
     factor_rate_date: str | None = None
     company_currency: str | None = None
     factor_currency_rounding: Decimal = Decimal("0.01")
+    price_index: PriceIndexInput | None = None
+
+
+@dataclass(frozen=True)
+class QuantityInput:
+    """A physical quantity and the multiplier that expresses it in the factor's unit."""
+
+    quantity: Decimal
+    unit: str
+    date: str
+    to_factor_unit: Decimal = Decimal(1)
+    conversion_rule: str = "same unit"
+    well_to_wheel: bool = False
 
 
 def _fmt(value):
@@ -62,25 +185,36 @@ def _fmt(value):
     return format(to_decimal(value), "f")
 
 
-def compute_spend_based(spend, factor, subject):
-    """Compute kg CO2e = spend converted to the factor's currency x factor value.
+def _check_factor(factor):
+    value = to_decimal(factor.value)
+    if value < 0:
+        raise CalculationError(f"factor {factor.key} has a negative value {value}")
+    return value
 
-    :param SpendInput spend: the amount spent and the currency rates of its date
+
+def _round_co2e(value):
+    return value.quantize(CO2E_QUANT, rounding=ROUND_HALF_UP)
+
+
+def compute_spend_based(spend, factor, subject):
+    """kg CO2e = spend in the factor's currency and price year x factor value.
+
+    1. currency: ``amount x rate_to / rate_from`` at the document date, rounded to the
+       factor currency's unit (see :func:`convert_currency`);
+    2. price year, when the spend year differs from the factor's price year:
+       ``x index(factor year) / index(spend year)``, rounded likewise;
+    3. ``round_half_up(spend x factor value, 0.001)``.
+
+    :param SpendInput spend: the amount spent, its currency rates and price indices
     :param FactorInput factor: the resolved factor
     :param dict subject: identifiers of what is computed (activity, document, line)
     :return: ``(co2e_kg, trace)``
     """
-    value = to_decimal(factor.value)
-    if value < 0:
-        raise CalculationError(f"factor {factor.key} has a negative value {value}")
+    value = _check_factor(factor)
     amount = to_decimal(spend.amount)
     if spend.currency == factor.currency:
         converted = amount
-        conversion = {
-            "from": spend.currency,
-            "to": factor.currency,
-            "rule": "same currency",
-        }
+        conversion = {"from": spend.currency, "to": factor.currency, "rule": "same currency"}
     else:
         converted = convert_currency(
             amount, spend.rate, spend.factor_rate, spend.factor_currency_rounding
@@ -98,41 +232,66 @@ def compute_spend_based(spend, factor, subject):
             "on or before the document date, rounded half-up",
             "amount": _fmt(converted),
         }
-    co2e = (converted * value).quantize(CO2E_QUANT, rounding=ROUND_HALF_UP)
+    trace_inputs = {"amount": _fmt(amount), "currency": spend.currency, "date": spend.date}
+    deflated = converted
+    if spend.price_index is not None:
+        index = spend.price_index
+        deflated = deflate(
+            converted, index.factor_index, index.spend_index, spend.factor_currency_rounding
+        )
+        trace_inputs["price_index"] = index.as_trace()
+    co2e = _round_co2e(deflated * value)
     trace = {
         "schema": TRACE_SCHEMA,
         "method": "spend_based",
         "subject": subject,
-        "inputs": {
-            "amount": _fmt(amount),
-            "currency": spend.currency,
-            "date": spend.date,
-        },
+        "inputs": trace_inputs,
         "conversion": conversion,
-        "factor": {
-            "id": factor.factor_id,
-            "key_type": factor.key_type,
-            "key": factor.key,
-            "title": factor.title,
-            "value": _fmt(value),
-            "unit": factor.unit,
-            "currency": factor.currency,
-            "margins": factor.margins,
-            "price_year": factor.price_year,
-            "resolution": factor.resolution,
-            "set": {
-                "id": factor.set_id,
-                "name": factor.set_name,
-                "publisher": factor.set_publisher,
-                "edition": factor.set_edition,
-                "checksum": factor.set_checksum,
-            },
-        },
-        "formula": "co2e_kg = round_half_up(spend_in_factor_currency x factor_value, 0.001)",
+        "factor": factor.as_trace(),
+        "formula": "co2e_kg = round_half_up(spend_in_factor_currency_and_price_year "
+        "x factor_value, 0.001)",
         "result": {
             "spend_in_factor_currency": _fmt(converted),
+            "spend_in_factor_price_year": _fmt(deflated),
             "co2e_kg": _fmt(co2e),
         },
+    }
+    return co2e, trace
+
+
+def compute_activity_based(quantity, factor, subject):
+    """kg CO2e = quantity in the factor's unit x (factor value [+ WTT value]).
+
+    The quantity is first expressed in the factor's unit with ``to_factor_unit`` (a unit
+    of measure ratio, a product weight, tonne-kilometres, ... as ``conversion_rule``
+    says). With ``well_to_wheel`` the factor's well-to-tank companion is added (ISO
+    14083 / GLEC: well-to-wheel = tank-to-wheel + well-to-tank).
+    """
+    value = _check_factor(factor)
+    qty = to_decimal(quantity.quantity)
+    ratio = to_decimal(quantity.to_factor_unit)
+    in_factor_unit = qty * ratio
+    per_unit = value
+    wtw = quantity.well_to_wheel and factor.wtt_value is not None
+    if wtw:
+        per_unit = value + to_decimal(factor.wtt_value)
+    co2e = _round_co2e(in_factor_unit * per_unit)
+    trace = {
+        "schema": TRACE_SCHEMA,
+        "method": "activity_based",
+        "subject": subject,
+        "inputs": {"quantity": _fmt(qty), "unit": quantity.unit, "date": quantity.date},
+        "conversion": {
+            "to_factor_unit": _fmt(ratio),
+            "rule": quantity.conversion_rule,
+            "quantity": _fmt(in_factor_unit),
+            "well_to_wheel": bool(wtw),
+        },
+        "factor": factor.as_trace(well_to_wheel=wtw),
+        "formula": "co2e_kg = round_half_up(quantity_in_factor_unit x (factor_value"
+        + (" + wtt_value" if wtw else "")
+        + "), 0.001)",
+        "result": {"quantity_in_factor_unit": _fmt(in_factor_unit), "co2e_kg": _fmt(co2e)},
     }
     return co2e, trace
 

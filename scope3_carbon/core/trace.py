@@ -3,7 +3,15 @@
 import hashlib
 import json
 
-from .calculation import TRACE_SCHEMA, FactorInput, SpendInput, compute_spend_based
+from .calculation import (
+    TRACE_SCHEMA,
+    FactorInput,
+    PriceIndexInput,
+    QuantityInput,
+    SpendInput,
+    compute_activity_based,
+    compute_spend_based,
+)
 from .conversion import to_decimal
 
 
@@ -28,40 +36,35 @@ def replay(trace):
     method = trace.get("method")
     if method == "reversal":
         return to_decimal(trace["result"]["co2e_kg"])
+    factor = FactorInput.from_trace(trace["factor"])
+    conv = trace["conversion"]
+    inputs = trace["inputs"]
+    if method == "activity_based":
+        quantity = QuantityInput(
+            quantity=to_decimal(inputs["quantity"]),
+            unit=inputs["unit"],
+            date=inputs["date"],
+            to_factor_unit=to_decimal(conv["to_factor_unit"]),
+            conversion_rule=conv["rule"],
+            well_to_wheel=conv["well_to_wheel"],
+        )
+        return compute_activity_based(quantity, factor, trace.get("subject"))[0]
     if method != "spend_based":
         raise ValueError(f"cannot replay method {method!r}")
-    conv = trace["conversion"]
-    fac = trace["factor"]
+    index = inputs.get("price_index")
     spend = SpendInput(
-        amount=to_decimal(trace["inputs"]["amount"]),
-        currency=trace["inputs"]["currency"],
-        date=trace["inputs"]["date"],
+        amount=to_decimal(inputs["amount"]),
+        currency=inputs["currency"],
+        date=inputs["date"],
         rate=to_decimal(conv.get("rate_from", "1")),
         rate_date=conv.get("rate_from_date"),
         factor_rate=to_decimal(conv.get("rate_to", "1")),
         factor_rate_date=conv.get("rate_to_date"),
         company_currency=conv.get("via"),
         factor_currency_rounding=to_decimal(conv.get("rounding", "0.01")),
+        price_index=PriceIndexInput.from_trace(index) if index else None,
     )
-    factor = FactorInput(
-        factor_id=fac["id"],
-        value=to_decimal(fac["value"]),
-        unit=fac["unit"],
-        currency=fac["currency"],
-        key_type=fac["key_type"],
-        key=fac["key"],
-        title=fac["title"],
-        set_id=fac["set"]["id"],
-        set_name=fac["set"]["name"],
-        set_publisher=fac["set"]["publisher"],
-        set_edition=fac["set"]["edition"],
-        set_checksum=fac["set"]["checksum"],
-        resolution=fac["resolution"],
-        margins=fac["margins"],
-        price_year=fac["price_year"],
-    )
-    co2e, _trace = compute_spend_based(spend, factor, trace.get("subject"))
-    return co2e
+    return compute_spend_based(spend, factor, trace.get("subject"))[0]
 
 
 def verify(trace_text, expected_hash, expected_co2e):

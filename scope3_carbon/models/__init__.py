@@ -2,6 +2,9 @@ from . import scope3_category
 from . import scope3_factor_set
 from . import scope3_factor
 from . import scope3_activity
+from . import scope3_price_index
+from . import scope3_supplier_footprint
+from . import scope3_mapping_rule
 from . import scope3_emission_entry
 from . import scope3_outbox_event
 from . import product_category

@@ -31,6 +31,17 @@ class ProductTemplate(models.Model):
         "category's code applies, then the company default.",
     )
 
+    scope3_factor_id = fields.Many2one(
+        "scope3.factor",
+        string="Activity Emission Factor",
+        domain="[('set_id.factor_type', '=', 'activity'), ('is_wtt', '=', False), "
+        "('set_id.state', 'in', ('published', 'superseded'))]",
+        help="Activity-based factor of this product (e.g. kg CO2e per tonne of steel). It is "
+        "applied to the purchased quantity, converted to the factor's unit (through the "
+        "product weight when the factor is per mass and the product is counted in units). "
+        "It takes precedence over the NAICS code.",
+    )
+
     @api.constrains("scope3_naics_code")
     def _check_scope3_naics_code(self):
         check_naics_codes(self, "scope3_naics_code")

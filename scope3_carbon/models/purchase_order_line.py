@@ -1,11 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from collections import defaultdict
-from decimal import Decimal
 
 from odoo import api, fields, models
 
-from ..core import calculation
-from ..core.conversion import to_decimal
 from .purchase_order import CONFIRMED_STATES
 
 
@@ -72,10 +69,12 @@ class PurchaseOrderLine(models.Model):
     def _scope3_reconcile_commitment(self, last_event):
         """Post, keep or reverse the commitment estimate of each line.
 
-        A confirmed order's line gets a spend-based estimate: its untaxed subtotal,
-        converted to the factor set's currency at the order date, times the resolved
-        factor. Lines of orders that are not (or no longer) confirmed get nothing, and
-        what they had is reversed.
+        A confirmed order's line gets an estimate from the first usable level of the
+        resolution chain (see ``scope3.factor._scope3_candidates``): activity-based from a
+        supplier footprint or an activity factor (quantity in the factor's unit), else
+        spend-based (untaxed subtotal converted to the factor set's currency at the order
+        date and deflated to its price year). Lines of orders that are not (or no longer)
+        confirmed get nothing, and what they had is reversed.
 
         :param dict last_event: order id -> the outbox event being processed
         """
@@ -88,22 +87,24 @@ class PurchaseOrderLine(models.Model):
         groups = defaultdict(lambda: self.browse())
         for line in self:
             groups[(line.company_id, line.order_id.date_order.date())] |= line
+        Activity = self.env["scope3.activity"]
         plans = []
         for (company, date), lines in groups.items():
-            factor_set, resolved = self.env["scope3.factor"]._scope3_resolve_spend(
-                company, date, lines.product_id
+            factor_set, resolved = self.env["scope3.factor"]._scope3_candidates(
+                company, date, [line._scope3_resolution_item() for line in lines]
             )
-            rates = company._scope3_currency_rates(lines.currency_id | factor_set.currency_id, date)
-            for line in lines:
-                activity = activities[line]
+            rates = company._scope3_rates_getter(date)
+            for line, (candidates, path, rule) in zip(lines, resolved, strict=True):
                 order = line.order_id
                 plan = {
-                    "activity": activity,
+                    "activity": activities[line],
                     "stage": "commitment",
                     "event": last_event[order.id],
                     "activity_vals": dict(line_vals[line]),
                     "desired": None,
                 }
+                if rule.category_id:
+                    plan["activity_vals"]["category_id"] = rule.category_id.id
                 plans.append(plan)
                 if order.state not in CONFIRMED_STATES:
                     plan["reason"] = f"purchase order {order.name} is {order.state}"
@@ -112,8 +113,10 @@ class PurchaseOrderLine(models.Model):
                         message=False,
                     )
                     continue
-                factor, level, path = resolved[line.product_id]
-                if not factor:
+                estimate = Activity._scope3_estimate(
+                    line._scope3_estimation_source(activities[line]), candidates, path, rates
+                )
+                if not estimate:
                     # nothing to count it with: keep whatever was counted, flag the gap
                     plan["keep"] = True
                     plan["activity_vals"].update(
@@ -121,98 +124,79 @@ class PurchaseOrderLine(models.Model):
                         message=line._scope3_unmapped_message(factor_set, path),
                         factor_id=False,
                         resolution_level=False,
+                        dq_score=False,
                     )
                     continue
+                estimate["entry_vals"]["category_id"] = plan["activity_vals"]["category_id"]
                 plan["reason"] = f"purchase order {order.name} changed"
-                plan["desired"] = line._scope3_spend_estimate(
-                    activity, factor, level, path, rates, categories[line]
-                )
+                plan["desired"] = estimate
                 plan["activity_vals"].update(
                     state="attributed",
                     message=False,
-                    factor_id=factor.id,
-                    resolution_level=level,
+                    factor_id=estimate["factor"].id,
+                    resolution_level=estimate["level"],
+                    dq_score=estimate["entry_vals"]["dq_score"],
                 )
-        return self.env["scope3.activity"]._scope3_apply(plans)
+        return Activity._scope3_apply(plans)
 
-    def _scope3_unmapped_message(self, factor_set, path):
-        if not factor_set:
-            return self.env._("No published spend-based emission factor set applies.")
-        if not path:
-            return self.env._(
-                "No NAICS code on the product, its category or the company: map the "
-                "product to a factor."
-            )
-        return self.env._(
-            "No factor in %(set)s for %(keys)s.",
-            set=factor_set.display_name,
-            keys=", ".join(f"{step['key']} ({step['level']})" for step in path),
-        )
+    def _scope3_resolution_item(self):
+        self.ensure_one()
+        return {
+            "product": self.product_id,
+            "partner": self.order_id.partner_id,
+            "account": self.env["account.account"],
+            "operation": "purchase",
+        }
 
-    def _scope3_spend_estimate(self, activity, factor, level, path, rates, category):
-        """Spend-based figure of the line with its trace (plain values to the core)."""
+    def _scope3_estimation_source(self, activity):
         self.ensure_one()
         order = self.order_id
-        factor_set = factor.set_id
-        company = self.company_id
-        rate, rate_date = rates[self.currency_id]
-        factor_rate, factor_rate_date = rates[factor_set.currency_id]
-        spend = calculation.SpendInput(
-            amount=to_decimal(self.price_subtotal),
-            currency=self.currency_id.name,
-            date=str(order.date_order.date()),
-            rate=rate,
-            rate_date=rate_date,
-            factor_rate=factor_rate,
-            factor_rate_date=factor_rate_date,
-            company_currency=company.currency_id.name,
-            factor_currency_rounding=to_decimal(factor_set.currency_id.rounding),
-        )
-        factor_input = calculation.FactorInput(
-            factor_id=factor.id,
-            value=to_decimal(factor.value),
-            unit=factor.unit,
-            currency=factor_set.currency_id.name,
-            key_type=factor.key_type,
-            key=factor.key,
-            title=factor.name,
-            set_id=factor_set.id,
-            set_name=factor_set.name,
-            set_publisher=factor_set.publisher,
-            set_edition=factor_set.edition,
-            set_checksum=factor_set.content_checksum or "",
-            resolution=level,
-            margins=True,
-            price_year=factor_set.price_year or None,
-        )
-        subject = {
-            "activity_id": activity.id,
-            "document": "purchase.order",
-            "document_id": order.id,
-            "document_name": order.name,
-            "line_id": self.id,
-            "product_id": self.product_id.id or None,
-            "stage": "commitment",
-            "resolution_path": path,
-        }
-        co2e, trace = calculation.compute_spend_based(spend, factor_input, subject)
-        converted = Decimal(trace["result"]["spend_in_factor_currency"])
         return {
-            "co2e": co2e,
-            "trace": trace,
-            "entry_vals": {
-                "category_id": category.id,
-                "method": "spend_based",
-                "basis": "location",
-                "resolution_level": level,
-                "factor_id": factor.id,
-                "factor_set_id": factor_set.id,
-                "factor_value": factor.value,
-                "factor_unit": factor.unit,
-                "activity_amount": float(converted),
-                "activity_unit": factor_set.currency_id.name
-                + (f" ({factor_set.price_year})" if factor_set.price_year else ""),
-                "source_amount": self.price_subtotal,
-                "source_currency_id": self.currency_id.id,
+            "company": self.company_id,
+            "date": order.date_order.date(),
+            "amount": self.price_subtotal,
+            "currency": self.currency_id,
+            "quantity": self.product_qty,
+            "uom": self.product_uom,
+            "product": self.product_id,
+            "partner": order.partner_id,
+            "subject": {
+                "activity_id": activity.id,
+                "document": "purchase.order",
+                "document_id": order.id,
+                "document_name": order.name,
+                "line_id": self.id,
+                "product_id": self.product_id.id or None,
+                "stage": "commitment",
             },
         }
+
+    def _scope3_unmapped_message(self, factor_set, path):
+        if not path:
+            return self.env._(
+                "No emission factor for this line: give the product (or its category) a "
+                "NAICS code or an activity factor, add a mapping rule, or set a company "
+                "default NAICS code."
+            )
+        unusable = [step for step in path if step.get("usable") is False]
+        missing = [step for step in path if not step.get("found")]
+        parts = []
+        if missing and not factor_set:
+            parts.append(self.env._("No published spend-based emission factor set applies."))
+        elif missing:
+            parts.append(
+                self.env._(
+                    "No factor in %(set)s for %(keys)s.",
+                    set=factor_set.display_name,
+                    keys=", ".join(f"{step['key']} ({step['level']})" for step in missing),
+                )
+            )
+        if unusable:
+            parts.append(
+                self.env._(
+                    "Factors found but not applicable to the line's unit: %(keys)s (give the "
+                    "product a weight, or use a factor in a compatible unit).",
+                    keys=", ".join(f"{step['key']} ({step['level']})" for step in unusable),
+                )
+            )
+        return " ".join(parts)

@@ -23,6 +23,32 @@ class ResCompany(models.Model):
         "spend-based set valid at the document date.",
     )
 
+    scope3_spend_price_basis = fields.Selection(
+        [("purchaser", "Purchaser price"), ("producer", "Producer price")],
+        string="Spend Price Basis",
+        default="purchaser",
+        required=True,
+        help="Purchaser price (what a buyer pays, with transport and trade margins) uses the "
+        "factors with margins; producer price uses the factors without margins.",
+    )
+    scope3_accounting_basis = fields.Selection(
+        [("location", "Location-based"), ("market", "Market-based")],
+        string="Accounting Basis",
+        default="location",
+        required=True,
+        help="Market-based uses supplier-specific (contractual) factors where they exist and "
+        "falls back to location-based factors otherwise; the fallback is recorded.",
+    )
+    scope3_well_to_wheel = fields.Boolean(
+        string="Well-to-Wheel",
+        help="Add the well-to-tank companion of activity factors (fuels, freight) to their "
+        "direct value, as ISO 14083 / GLEC ask.",
+    )
+    scope3_four_eyes_publish = fields.Boolean(
+        string="Four-Eyes on Factor Sets",
+        help="The user who imported a factor set cannot publish it.",
+    )
+
     @api.constrains("scope3_default_naics_code")
     def _check_scope3_default_naics_code(self):
         check_naics_codes(self, "scope3_default_naics_code")
@@ -65,3 +91,14 @@ class ResCompany(models.Model):
                     )
                 )
         return result
+
+    def _scope3_rates_getter(self, date):
+        """A memoised ``currency -> (rate, rate date)`` lookup for this company on ``date``."""
+        cache = {}
+
+        def rates(currency):
+            if currency not in cache:
+                cache.update(self._scope3_currency_rates(currency, date))
+            return cache[currency]
+
+        return rates

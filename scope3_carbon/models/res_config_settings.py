@@ -11,6 +11,16 @@ class ResConfigSettings(models.TransientModel):
     scope3_spend_factor_set_id = fields.Many2one(
         related="company_id.scope3_spend_factor_set_id", readonly=False
     )
+    scope3_spend_price_basis = fields.Selection(
+        related="company_id.scope3_spend_price_basis", readonly=False
+    )
+    scope3_accounting_basis = fields.Selection(
+        related="company_id.scope3_accounting_basis", readonly=False
+    )
+    scope3_well_to_wheel = fields.Boolean(related="company_id.scope3_well_to_wheel", readonly=False)
+    scope3_four_eyes_publish = fields.Boolean(
+        related="company_id.scope3_four_eyes_publish", readonly=False
+    )
     scope3_batch_size = fields.Integer(
         string="Attribution Batch Size",
         config_parameter="scope3_carbon.batch_size",

@@ -1,12 +1,14 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import json
 from collections import defaultdict
+from decimal import Decimal
 
 from odoo import api, fields, models
 from odoo.tools import float_round
 
-from ..core import calculation
+from ..core import calculation, conversion, dataquality
 from ..core import trace as trace_core
+from ..core.conversion import to_decimal
 from .scope3_emission_entry import RESOLUTION_LEVELS
 
 
@@ -57,6 +59,7 @@ class Scope3Activity(models.Model):
     )
     message = fields.Text(readonly=True, help="Why the activity could not be attributed.")
     resolution_level = fields.Selection(RESOLUTION_LEVELS, readonly=True)
+    dq_score = fields.Integer(string="DQ Score", readonly=True, aggregator="max")
     factor_id = fields.Many2one("scope3.factor", readonly=True)
     correlation_id = fields.Char(readonly=True, index=True)
     last_event_id = fields.Many2one("scope3.outbox.event", readonly=True)
@@ -227,3 +230,232 @@ class Scope3Activity(models.Model):
         orders = self.purchase_order_id
         orders._scope3_capture("purchase.order.reattribute")
         return True
+
+    # ------------------------------------------------------------------------------------
+    # Estimation: first usable candidate of the resolution chain -> figure and trace
+    # ------------------------------------------------------------------------------------
+    @api.model
+    def _scope3_estimate(self, source, candidates, path, rates):
+        """Figure of an activity from the first usable factor candidate.
+
+        :param dict source: ``company``, ``date``, ``amount``, ``currency``, ``quantity``,
+            ``uom``, ``product``, ``partner`` and ``subject`` (identifiers for the trace)
+        :param list candidates: from ``scope3.factor._scope3_candidates``
+        :param list path: levels already tried; extended with what is tried here
+        :param rates: callable currency -> (Decimal rate, rate date) for ``source["date"]``
+        :return: dict (``co2e``, ``trace``, ``level``, ``entry_vals``) or None when no
+            candidate is usable (``path`` then says why)
+        """
+        company = source["company"]
+        for candidate in candidates:
+            if candidate["kind"] == "spend":
+                figure = self._scope3_spend_figure(source, candidate, rates)
+            else:
+                figure = self._scope3_activity_figure(source, candidate)
+            record = candidate.get("footprint") or candidate["factor"]
+            key = candidate.get("key") or (
+                f"footprint:{record.id}"
+                if candidate.get("footprint")
+                else f"{record.key_type}:{record.key}"
+            )
+            if figure is None:
+                path.append(
+                    {
+                        "level": candidate["level"],
+                        "key": key,
+                        "found": True,
+                        "usable": False,
+                        "reason": "unit not convertible to the factor's unit",
+                    }
+                )
+                continue
+            path.append({"level": candidate["level"], "key": key, "found": True})
+            factor_input, quantity_or_spend, compute = figure
+            basis = self._scope3_basis(company, candidate, factor_input)
+            subject = dict(source["subject"], resolution_path=path, basis=basis)
+            co2e, trace = compute(quantity_or_spend, factor_input, subject)
+            dq = dataquality.assess(
+                candidate["level"],
+                candidate["kind"],
+                activity_year=source["date"].year,
+                data_year=factor_input.data_year,
+                factor_region=factor_input.region,
+                activity_region=company.country_id.code,
+                primary_share=record.primary_data_share if candidate.get("footprint") else None,
+                verified=bool(candidate.get("footprint") and record.verified),
+                dqr=record.dqr if candidate.get("footprint") else None,
+            )
+            trace["data_quality"] = dq
+            result = trace["result"]
+            quantity = result.get("spend_in_factor_price_year") or result.get(
+                "quantity_in_factor_unit"
+            )
+            return {
+                "co2e": co2e,
+                "trace": trace,
+                "level": candidate["level"],
+                "factor": candidate.get("factor") or self.env["scope3.factor"],
+                "entry_vals": {
+                    "method": {
+                        "supplier": "supplier_specific",
+                    }.get(
+                        candidate["level"],
+                        "spend_based" if candidate["kind"] == "spend" else "average_data",
+                    ),
+                    "basis": basis["used"],
+                    "resolution_level": candidate["level"],
+                    "factor_id": candidate.get("factor") and candidate["factor"].id,
+                    "factor_set_id": candidate.get("factor") and candidate["factor"].set_id.id,
+                    "supplier_footprint_id": candidate.get("footprint")
+                    and candidate["footprint"].id,
+                    "mapping_rule_id": candidate.get("rule") and candidate["rule"].id,
+                    "factor_value": float(factor_input.value),
+                    "factor_unit": factor_input.unit,
+                    "activity_amount": float(quantity),
+                    "activity_unit": factor_input.currency
+                    and f"{factor_input.currency} ({factor_input.price_year})"
+                    or factor_input.uom
+                    or factor_input.unit,
+                    "source_amount": source["amount"],
+                    "source_currency_id": source["currency"].id,
+                    "dq_technological": dq["technological"],
+                    "dq_temporal": dq["temporal"],
+                    "dq_geographical": dq["geographical"],
+                    "dq_completeness": dq["completeness"],
+                    "dq_reliability": dq["reliability"],
+                    "dq_score": dq["score"],
+                    "uncertainty_pct": dq["uncertainty_pct"],
+                },
+            }
+        return None
+
+    @api.model
+    def _scope3_basis(self, company, candidate, factor_input):
+        """Accounting basis used, with the market-based fallback recorded."""
+        requested = company.scope3_accounting_basis
+        if requested == "location":
+            return {"requested": "location", "used": "location"}
+        if candidate.get("footprint") or factor_input.basis == "market":
+            return {"requested": "market", "used": "market"}
+        return {
+            "requested": "market",
+            "used": "location",
+            "fallback": "no supplier-specific or contractual factor",
+        }
+
+    @api.model
+    def _scope3_spend_figure(self, source, candidate, rates):
+        factor = candidate["factor"]
+        factor_set = factor.set_id
+        company = source["company"]
+        currency = source["currency"]
+        factor_currency = factor_set.currency_id
+        rate, rate_date = rates(currency)
+        factor_rate, factor_rate_date = rates(factor_currency)
+        margins = company.scope3_spend_price_basis != "producer"
+        spend = calculation.SpendInput(
+            amount=to_decimal(source["amount"]),
+            currency=currency.name,
+            date=str(source["date"]),
+            rate=rate,
+            rate_date=rate_date,
+            factor_rate=factor_rate,
+            factor_rate_date=factor_rate_date,
+            company_currency=company.currency_id.name,
+            factor_currency_rounding=to_decimal(factor_currency.rounding),
+            price_index=self.env["scope3.price.index"]._scope3_deflation(
+                factor_currency, source["date"].year, factor_set.price_year
+            ),
+        )
+        factor_input = factor._scope3_factor_input(
+            candidate["level"], currency_name=factor_currency.name, margins=margins
+        )
+        return factor_input, spend, calculation.compute_spend_based
+
+    @api.model
+    def _scope3_activity_figure(self, source, candidate):
+        """Activity-based figure, or None when the quantity cannot be expressed in the
+        factor's unit."""
+        company = source["company"]
+        footprint = candidate.get("footprint")
+        if footprint:
+            factor_uom = footprint._scope3_uom()
+            factor_input = calculation.FactorInput(
+                factor_id=footprint.id,
+                value=to_decimal(footprint.pcf_kg),
+                unit=f"kg CO2e/{footprint.declared_unit}",
+                key_type="supplier_footprint",
+                key=footprint.pact_id or f"footprint:{footprint.id}",
+                title=footprint.display_name,
+                set_id=0,
+                set_name="Supplier-specific footprint",
+                set_publisher=footprint.partner_id.commercial_partner_id.name,
+                set_edition=str(footprint.valid_from),
+                set_checksum="",
+                resolution=candidate["level"],
+                uom=factor_uom.name,
+                basis="market",
+                data_year=footprint.valid_from.year,
+            )
+            per_unit = footprint.unitary_product_amount
+        else:
+            factor = candidate["factor"]
+            factor_uom = factor.uom_id
+            factor_input = factor._scope3_factor_input(
+                candidate["level"], wtt=company.scope3_well_to_wheel
+            )
+            per_unit = None
+        ratio, rule = self._scope3_uom_conversion(
+            source["uom"], source["product"], factor_uom, per_unit
+        )
+        if ratio is None:
+            return None
+        quantity = calculation.QuantityInput(
+            quantity=to_decimal(source["quantity"]),
+            unit=source["uom"].name,
+            date=str(source["date"]),
+            to_factor_unit=ratio,
+            conversion_rule=rule,
+            well_to_wheel=bool(company.scope3_well_to_wheel and factor_input.wtt_value is not None),
+        )
+        return factor_input, quantity, calculation.compute_activity_based
+
+    @api.model
+    def _scope3_uom_conversion(self, uom, product, factor_uom, declared_per_unit=None):
+        """Multiplier from ``uom`` to ``factor_uom`` and the rule used, or (None, None).
+
+        Same category: Odoo's unit ratio. A per-mass factor for a product counted in
+        another category: the product weight (kg per product unit). A supplier footprint
+        per declared unit: its declared units per product unit.
+        """
+        if not uom or not factor_uom:
+            return None, None
+        if uom.category_id == factor_uom.category_id:
+            ratio = conversion.uom_ratio(to_decimal(uom.factor), to_decimal(factor_uom.factor))
+            return ratio, f"unit of measure {uom.name} -> {factor_uom.name}"
+        product_uom = product.uom_id
+        if product_uom and uom.category_id != product_uom.category_id:
+            return None, None
+        to_product_unit = (
+            conversion.uom_ratio(to_decimal(uom.factor), to_decimal(product_uom.factor))
+            if product_uom
+            else Decimal(1)
+        )
+        if declared_per_unit:
+            return (
+                to_product_unit * to_decimal(declared_per_unit),
+                f"{declared_per_unit} {factor_uom.name} per {product_uom.name} "
+                "(supplier's declared units per product unit)",
+            )
+        kg = self.env.ref("uom.product_uom_kgm")
+        if factor_uom.category_id == kg.category_id and product.weight:
+            ratio = (
+                to_product_unit
+                * to_decimal(product.weight)
+                * conversion.uom_ratio(to_decimal(kg.factor), to_decimal(factor_uom.factor))
+            )
+            return ratio, (
+                f"product weight {product.weight} kg per {product_uom.name}, "
+                f"kg -> {factor_uom.name}"
+            )
+        return None, None

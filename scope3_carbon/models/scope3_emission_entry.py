@@ -140,6 +140,29 @@ class Scope3EmissionEntry(models.Model):
     )
     is_reversal = fields.Boolean(readonly=True)
     is_reversed = fields.Boolean(compute="_compute_is_reversed")
+    supplier_footprint_id = fields.Many2one(
+        "scope3.supplier.footprint", readonly=True, index="btree_not_null"
+    )
+    mapping_rule_id = fields.Many2one("scope3.mapping.rule", readonly=True)
+    dq_technological = fields.Integer(string="DQ Technological", readonly=True)
+    dq_temporal = fields.Integer(string="DQ Temporal", readonly=True)
+    dq_geographical = fields.Integer(string="DQ Geographical", readonly=True)
+    dq_completeness = fields.Integer(string="DQ Completeness", readonly=True)
+    dq_reliability = fields.Integer(string="DQ Reliability", readonly=True)
+    dq_score = fields.Integer(
+        string="DQ Score",
+        readonly=True,
+        aggregator="max",
+        help="Data quality, 1 (verified supplier-specific data) to 5 (generic spend-based).",
+    )
+    uncertainty_pct = fields.Float(string="Uncertainty (%)", readonly=True, aggregator="max")
+    dq_weighted_kg = fields.Float(
+        string="DQ x kg CO2e",
+        readonly=True,
+        digits=(16, 3),
+        help="DQ score x kg CO2e: summed and divided by the summed kg CO2e, it gives the "
+        "emission-weighted DQ score of any selection of entries.",
+    )
     event_id = fields.Many2one("scope3.outbox.event", readonly=True, index="btree_not_null")
     correlation_id = fields.Char(readonly=True, index=True)
     purchase_order_id = fields.Many2one(
@@ -237,6 +260,7 @@ class Scope3EmissionEntry(models.Model):
             vals["trace"] = trace_core.canonical_json(trace)
             vals["trace_hash"] = trace_core.trace_hash(trace)
             vals["is_reversal"] = bool(vals.get("reversed_entry_id"))
+            vals["dq_weighted_kg"] = (vals.get("dq_score") or 0) * (vals.get("co2e_kg") or 0.0)
         return super().create(vals_list)
 
     def write(self, vals):  # pylint: disable=method-required-super
@@ -276,6 +300,15 @@ class Scope3EmissionEntry(models.Model):
             "co2e_kg": float(co2e),
             "trace": trace_core.canonical_json(trace),
             "reversed_entry_id": self.id,
+            "supplier_footprint_id": self.supplier_footprint_id.id,
+            "mapping_rule_id": self.mapping_rule_id.id,
+            "dq_technological": self.dq_technological,
+            "dq_temporal": self.dq_temporal,
+            "dq_geographical": self.dq_geographical,
+            "dq_completeness": self.dq_completeness,
+            "dq_reliability": self.dq_reliability,
+            "dq_score": self.dq_score,
+            "uncertainty_pct": self.uncertainty_pct,
             "event_id": event.id,
             "correlation_id": self.correlation_id,
             "purchase_order_id": self.purchase_order_id.id,

@@ -1,10 +1,40 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import hashlib
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..core import importers
 from ..core.conversion import to_decimal
+
+#: denominators of the parsed files -> Odoo units (xmlids)
+UOM_XMLIDS = {
+    "kwh": "scope3_carbon.uom_kwh",
+    "mwh": "scope3_carbon.uom_mwh",
+    "gj": "scope3_carbon.uom_gj",
+    "litre": "uom.product_uom_litre",
+    "m3": "uom.product_uom_cubic_meter",
+    "kg": "uom.product_uom_kgm",
+    "t": "uom.product_uom_ton",
+    "km": "uom.product_uom_km",
+    "mile": "uom.product_uom_mile",
+    "t.km": "scope3_carbon.uom_tkm",
+    "short_ton.mile": "scope3_carbon.uom_short_ton_mile",
+    "passenger.km": "scope3_carbon.uom_pkm",
+    "passenger.mile": "scope3_carbon.uom_passenger_mile",
+}
+#: set-level facts the files do not carry: (source, edition) -> data year, region (ISO alpha-2)
+SOURCE_FACTS = {
+    ("epa_supply_chain", "v1.2"): {"data_year": 2019, "region": "US", "edition_date": "2023-04-12"},
+    ("epa_supply_chain", "v1.3.0"): {
+        "data_year": 2022,
+        "region": "US",
+        "edition_date": "2024-07-05",
+    },
+    ("epa_hub", None): {"region": "US"},
+    ("desnz_flat", None): {"region": "GB"},
+}
 
 
 def changed_field_names(records, vals):
@@ -30,10 +60,10 @@ def changed_field_names(records, vals):
 class Scope3FactorSet(models.Model):
     """One edition of a published emission-factor source (e.g. US EPA v1.3).
 
-    A set is prepared as a draft, then published. Publishing freezes the set and its
-    rows:
-    a correction is a new set, never an edit, so every entry keeps pointing at the exact
-    numbers it used.
+    A set is imported or prepared as a draft, then published. Publishing freezes the set
+    and its rows: a correction is a new set, never an edit, so every entry keeps pointing
+    at the exact numbers it used. Publishing a newer edition of the same source (and
+    company) supersedes the older published ones from the new set's valid-from date.
     """
 
     _name = "scope3.factor.set"
@@ -51,10 +81,41 @@ class Scope3FactorSet(models.Model):
             "content_checksum",
             "active",
             "note",
+            "valid_to",
+            "superseded_by_id",
+        }
+    )
+
+    #: descriptive fields the module's data may complete on the sets it ships
+    _scope3_provenance_fields = frozenset(
+        {
+            "source",
+            "edition_date",
+            "data_year",
+            "region",
+            "file_name",
+            "file_checksum",
+            "row_count",
+            "skipped_count",
+            "source_url",
+            "licence",
+            "note",
         }
     )
 
     name = fields.Char(required=True, tracking=True)
+    source = fields.Selection(
+        [
+            ("epa_supply_chain", "US EPA Supply Chain GHG Emission Factors (NAICS-6)"),
+            ("desnz_flat", "UK DESNZ GHG Conversion Factors"),
+            ("epa_hub", "US EPA GHG Emission Factors Hub"),
+            ("ember", "Ember grid intensity"),
+            ("manual", "Other / manual"),
+        ],
+        required=True,
+        default="manual",
+        help="Publication series; a newer edition of the same series supersedes the older.",
+    )
     publisher = fields.Char(required=True)
     edition = fields.Char(required=True, help="Edition or version label, e.g. v1.3.0.")
     source_url = fields.Char(string="Source URL")
@@ -75,11 +136,20 @@ class Scope3FactorSet(models.Model):
         help="Currency of the spend amounts the factors apply to (spend-based sets).",
     )
     price_year = fields.Integer(help="Year of the currency unit (spend-based sets).")
+    data_year = fields.Integer(help="Year of the underlying activity/emission data.")
+    region = fields.Char(help="Country (ISO 3166 alpha-3) the factors describe, if one.")
     price_basis = fields.Selection(
         [("purchaser", "Purchaser price"), ("producer", "Producer price")],
         help="Purchaser price includes transport and trade margins; producer price does not.",
     )
+    edition_date = fields.Date(help="Release date of the edition, which orders the editions.")
     valid_from = fields.Date(help="First activity date this set applies to (empty: any date).")
+    valid_to = fields.Date(
+        readonly=True,
+        copy=False,
+        help="Last activity date this set applies to, set when a newer edition supersedes it.",
+    )
+    superseded_by_id = fields.Many2one("scope3.factor.set", readonly=True, copy=False)
     state = fields.Selection(
         [
             ("draft", "Draft"),
@@ -104,6 +174,19 @@ class Scope3FactorSet(models.Model):
         copy=False,
         help="SHA-256 of the set's rows in canonical form, fixed at publication.",
     )
+    file_checksum = fields.Char(
+        readonly=True,
+        copy=False,
+        index=True,
+        help="SHA-256 of the imported file(s): importing the same file again finds this set.",
+    )
+    file_name = fields.Char(readonly=True, copy=False)
+    row_count = fields.Integer(readonly=True, help="Data rows read in the imported file(s).")
+    skipped_count = fields.Integer(
+        readonly=True, help="Rows skipped on import because they carry no factor value."
+    )
+    imported_by_id = fields.Many2one("res.users", readonly=True, copy=False)
+    imported_date = fields.Datetime(readonly=True, copy=False)
     published_by_id = fields.Many2one("res.users", readonly=True, copy=False)
     published_date = fields.Datetime(readonly=True, copy=False)
     note = fields.Text()
@@ -119,6 +202,13 @@ class Scope3FactorSet(models.Model):
 
     def write(self, vals):
         frozen = self.filtered(lambda s: s.state != "draft")
+        if frozen and self.env.context.get("install_module") == "scope3_carbon":
+            # the module's own data may complete the provenance of the sets it ships
+            # (fields added after they were published); never their values or rows
+            vals = dict(vals)
+            provenance = {k: vals.pop(k) for k in list(vals) if k in self._scope3_provenance_fields}
+            if provenance:
+                super(Scope3FactorSet, frozen).write(provenance)
         if frozen:
             changed = {
                 name
@@ -177,27 +267,7 @@ class Scope3FactorSet(models.Model):
 
     def action_publish(self):
         for factor_set in self:
-            if factor_set.state != "draft":
-                raise UserError(
-                    self.env._(
-                        "Only draft factor sets can be published (%(set)s).",
-                        set=factor_set.display_name,
-                    )
-                )
-            if not factor_set.factor_ids:
-                raise UserError(
-                    self.env._(
-                        "Factor set %(set)s has no factors to publish.",
-                        set=factor_set.display_name,
-                    )
-                )
-            if factor_set.factor_type == "spend" and not factor_set.currency_id:
-                raise UserError(
-                    self.env._(
-                        "Spend-based factor set %(set)s needs a currency.",
-                        set=factor_set.display_name,
-                    )
-                )
+            factor_set._scope3_check_publishable()
             factor_set.write(
                 {
                     "state": "published",
@@ -206,7 +276,74 @@ class Scope3FactorSet(models.Model):
                     "content_checksum": factor_set._scope3_compute_checksum(),
                 }
             )
+            factor_set._scope3_supersede_older()
         return True
+
+    def _scope3_check_publishable(self):
+        self.ensure_one()
+        if self.state != "draft":
+            raise UserError(
+                self.env._(
+                    "Only draft factor sets can be published (%(set)s).", set=self.display_name
+                )
+            )
+        if not self.factor_ids:
+            raise UserError(
+                self.env._("Factor set %(set)s has no factors to publish.", set=self.display_name)
+            )
+        if self.factor_type == "spend" and not (self.currency_id and self.price_year):
+            raise UserError(
+                self.env._(
+                    "Spend-based factor set %(set)s needs a currency and a price year.",
+                    set=self.display_name,
+                )
+            )
+        company = self.company_id or self.env.company
+        importer = self.imported_by_id or self.create_uid
+        if company.scope3_four_eyes_publish and importer == self.env.user:
+            raise UserError(
+                self.env._(
+                    "Four-eyes rule: %(user)s imported %(set)s and cannot also publish it. "
+                    "Another Carbon Manager must publish it.",
+                    user=self.env.user.name,
+                    set=self.display_name,
+                )
+            )
+
+    def _scope3_supersede_older(self):
+        """Supersede the published sets of the same source, company and type that are
+        older editions; if this set is the older one, it is superseded at once."""
+        self.ensure_one()
+        if self.source == "manual":
+            return
+        siblings = self.search(
+            [
+                ("id", "!=", self.id),
+                ("source", "=", self.source),
+                ("factor_type", "=", self.factor_type),
+                ("company_id", "=", self.company_id.id),
+                ("state", "=", "published"),
+            ]
+        )
+        newer = siblings.filtered(lambda s: s._scope3_edition_key() > self._scope3_edition_key())
+        if newer:
+            self._scope3_mark_superseded(newer.sorted(lambda s: s._scope3_edition_key())[0])
+        for older in siblings - newer:
+            older._scope3_mark_superseded(self)
+
+    def _scope3_edition_key(self):
+        return (self.edition_date or fields.Date.to_date("1900-01-01"), self.id)
+
+    def _scope3_mark_superseded(self, successor):
+        valid_to = successor.valid_from and successor.valid_from - timedelta(days=1)
+        self.write({"state": "superseded", "superseded_by_id": successor.id, "valid_to": valid_to})
+        self.message_post(
+            body=self.env._(
+                "Superseded by %(set)s from %(date)s.",
+                set=successor.display_name,
+                date=successor.valid_from or self.env._("any date"),
+            )
+        )
 
     def action_archive_set(self):
         self.filtered(lambda s: s.state in ("published", "superseded")).write({"state": "archived"})
@@ -222,20 +359,168 @@ class Scope3FactorSet(models.Model):
 
     def _scope3_spend_set_for(self, company, date):
         """The spend-based set that applies to ``company`` on ``date``: the company's
-        chosen set (when published or superseded), else the latest published one valid at
-        that date."""
+        chosen set (when published or superseded), else the published or superseded set
+        whose validity covers the date, the latest edition first."""
         chosen = company.scope3_spend_factor_set_id
         if chosen.state in ("published", "superseded"):
             return chosen
-        return self.search(
+        return self._scope3_sets_valid_at(company, date, "spend")[:1]
+
+    def _scope3_sets_valid_at(self, company, date, factor_type):
+        sets = self.search(
             [
-                ("state", "=", "published"),
-                ("factor_type", "=", "spend"),
+                ("state", "in", ("published", "superseded")),
+                ("factor_type", "=", factor_type),
                 ("company_id", "in", [company.id, False]),
                 "|",
                 ("valid_from", "=", False),
                 ("valid_from", "<=", date),
-            ],
-            order="valid_from desc nulls last, id desc",
-            limit=1,
+                "|",
+                ("valid_to", "=", False),
+                ("valid_to", ">=", date),
+            ]
         )
+        # a superseded set applies only up to its valid_to; one without valid_to was
+        # superseded from any date
+        sets = sets.filtered(lambda s: s.state == "published" or s.valid_to)
+        return sets.sorted(lambda s: s._scope3_edition_key(), reverse=True)
+
+    @api.model
+    def _scope3_import(self, source, files, file_name=None, valid_from=None, company=None):
+        """Create a draft factor set from official file content (bytes).
+
+        Callable from the wizard, a script or a cron. The file is parsed completely before
+        anything is written: a malformed file raises a UserError naming its rows and leaves
+        nothing behind. A file already imported (same SHA-256) returns the existing set.
+
+        :param str source: ``epa_supply_chain``, ``desnz_flat``, ``epa_hub`` or ``ember``
+        :param dict files: keyword arguments of the parser (``co2e``/``by_ghg`` or ``data``)
+        """
+        company = company or self.env["res.company"]
+        try:
+            parsed = importers.parse(source, **files)
+        except importers.ImportFileError as exc:
+            raise UserError(
+                self.env._(
+                    "The file was rejected, nothing was imported (%(count)s problem(s)):\n"
+                    "%(problems)s",
+                    count=len(exc.problems),
+                    problems="\n".join(exc.problems[:50]),
+                )
+            ) from exc
+        except ValueError as exc:
+            raise UserError(str(exc)) from exc
+        existing = self.with_context(active_test=False).search(
+            [("file_checksum", "=", parsed.checksum), ("company_id", "=", company.id)], limit=1
+        )
+        if existing:
+            return existing
+        facts = SOURCE_FACTS.get((source, parsed.edition)) or SOURCE_FACTS.get((source, None), {})
+        currency = self.env["res.currency"].with_context(active_test=False)
+        factor_set = self.create(
+            {
+                "name": parsed.name,
+                "source": source,
+                "publisher": parsed.publisher,
+                "edition": parsed.edition,
+                "source_url": parsed.source_url,
+                "licence": parsed.licence,
+                "gwp_basis": parsed.gwp_basis,
+                "factor_type": parsed.factor_type,
+                "currency_id": parsed.currency
+                and currency.search([("name", "=", parsed.currency)], limit=1).id,
+                "price_year": parsed.price_year,
+                "price_basis": parsed.price_basis,
+                "data_year": facts.get("data_year")
+                or (
+                    int(parsed.edition)
+                    if parsed.edition.isdigit() and source == "desnz_flat"
+                    else False
+                ),
+                "region": facts.get("region"),
+                "edition_date": facts.get("edition_date"),
+                "valid_from": valid_from,
+                "company_id": company.id,
+                "file_checksum": parsed.checksum,
+                "file_name": file_name,
+                "row_count": parsed.row_count,
+                "skipped_count": parsed.skipped_rows,
+                "imported_by_id": self.env.uid,
+                "imported_date": fields.Datetime.now(),
+            }
+        )
+        factor_set._scope3_create_factors(parsed.factors)
+        factor_set.message_post(
+            body=self.env._(
+                "Imported %(factors)s factors from %(file)s (%(rows)s rows read, %(skipped)s "
+                "without a value skipped); SHA-256 %(checksum)s.",
+                factors=len(parsed.factors),
+                file=file_name or source,
+                rows=parsed.row_count,
+                skipped=parsed.skipped_rows,
+                checksum=parsed.checksum,
+            )
+        )
+        return factor_set
+
+    def _scope3_create_factors(self, parsed_factors):
+        """Create the rows of this draft set; well-to-tank rows first, so that the direct
+        rows can point at their companion."""
+        self.ensure_one()
+        uoms = {code: self.env.ref(xmlid).id for code, xmlid in UOM_XMLIDS.items()}
+        Factor = self.env["scope3.factor"]
+        wtt = [f for f in parsed_factors if f.is_wtt]
+        direct = [f for f in parsed_factors if not f.is_wtt]
+        created = Factor.create([self._scope3_factor_vals(f, uoms, {}) for f in wtt])
+        by_key = {(f.key_type, f.key): rec.id for f, rec in zip(wtt, created, strict=True)}
+        Factor.create([self._scope3_factor_vals(f, uoms, by_key) for f in direct])
+
+    def _scope3_factor_vals(self, parsed, uoms, wtt_ids):
+        levels = tuple(parsed.levels) + ("",) * (5 - len(parsed.levels))
+        gas_values = (
+            {gas: format(value, "f") for gas, value in parsed.gas_values.items()}
+            if parsed.gas_values
+            else False
+        )
+        return {
+            "set_id": self.id,
+            "key_type": parsed.key_type,
+            "key": parsed.key,
+            "name": parsed.name,
+            "value": float(parsed.value),
+            "value_without_margins": parsed.value_without_margins is not None
+            and float(parsed.value_without_margins),
+            "margin_value": parsed.margin_value is not None and float(parsed.margin_value),
+            "unit": parsed.unit,
+            "uom_code": parsed.uom_code,
+            "uom_id": uoms.get(parsed.uom_code, False),
+            "gas_values": gas_values,
+            "gas_unit": parsed.gas_unit,
+            "scope": parsed.scope,
+            "level_1": levels[0] or False,
+            "level_2": levels[1] or False,
+            "level_3": levels[2] or False,
+            "level_4": levels[3] or False,
+            "column_text": levels[4] or False,
+            "category_hint": parsed.category_hint or False,
+            "is_wtt": parsed.is_wtt,
+            "wtt_factor_id": wtt_ids.get((parsed.key_type, parsed.companion_key), False),
+            "region": parsed.region,
+            "data_year": parsed.year,
+        }
+
+    @api.model
+    def _scope3_import_paths(self, source, paths, **options):
+        """Script/cron entry point: like ``_scope3_import`` with file paths.
+
+        Example: ``env["scope3.factor.set"]._scope3_import_paths("desnz_flat",
+        {"data": "/path/ghg-conversion-factors-2025-flat-format.csv"})``
+        """
+        files = {}
+        for name, path in paths.items():
+            with open(path, "rb") as handle:
+                files[name] = handle.read()
+        options.setdefault(
+            "file_name", ", ".join(str(p).rsplit("/", 1)[-1] for p in paths.values())
+        )
+        return self._scope3_import(source, files, **options)

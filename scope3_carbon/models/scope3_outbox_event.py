@@ -252,7 +252,7 @@ class Scope3OutboxEvent(models.Model):
                 )
             model = self.env[aggregatetype].sudo()
             records = model.browse({int(e.aggregateid) for e in events}).exists()
-            getattr(records.with_context(active_test=False), method)(events)
+            getattr(records, method)(events)
 
     def _scope3_mark_done(self):
         if not self:

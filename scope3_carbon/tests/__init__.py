@@ -3,3 +3,5 @@ from . import test_purchase_attribution
 from . import test_ledger_integrity
 from . import test_outbox
 from . import test_security
+from . import test_factor_library
+from . import test_resolution_chain

@@ -36,6 +36,23 @@ class TestFactorSet(Scope3Common):
         self.assertEqual(s.content_checksum, s._scope3_compute_checksum())
         self.assertEqual(len(s.content_checksum), 64)
 
+    def test_shipped_desnz_2025(self):
+        """DESNZ 2025 default selection: HGV (all diesel) all HGVs average laden 0.10163 kg
+        CO2e per tonne.km with its WTT companion 0.02359; rail freight train 0.02779
+        (ghg-conversion-factors-2025-flat-format.csv)."""
+        desnz = self.env.ref("scope3_carbon.scope3_factor_set_desnz_2025")
+        self.assertEqual(
+            (desnz.state, desnz.factor_type, desnz.factor_count), ("published", "activity", 2009)
+        )
+        Factor = self.env["scope3.factor"]
+        hgv = Factor.search([("set_id", "=", desnz.id), ("key", "=", "27_304_3140_14_1")])
+        self.assertEqual(
+            (hgv.value, hgv.uom_id, hgv.wtt_factor_id.value),
+            (0.10163, self.env.ref("scope3_carbon.uom_tkm"), 0.02359),
+        )
+        rail = Factor.search([("set_id", "=", desnz.id), ("key", "=", "27_315_3151_14_1")])
+        self.assertEqual(rail.value, 0.02779)
+
     def test_published_set_is_frozen(self):
         factor = self.env["scope3.factor"]._scope3_lookup(self.epa_v13, "naics", ["331110"])[
             "331110"
@@ -59,7 +76,7 @@ class TestFactorSet(Scope3Common):
         with self.assertRaises(UserError):
             self.epa_v13.unlink()
         # rewriting identical values (what a module update does) is allowed
-        factor.write({"value": 0.787, "name": factor.name})
+        factor.write({"value": 0.787, "name": factor.name, "set_id": self.epa_v13.id})
         self.epa_v13.write({"edition": "v1.3.0"})
         self.assertEqual(factor.value, 0.787)
 

@@ -110,9 +110,10 @@ class TestOutbox(Scope3Common):
         self.run_attribution()
         self.assertEqual(event.state, "done")
         self.assertFalse(event.error)
-        # 100 EUR / 0.85 = 117.647... -> 117.65 USD (cent rounding);
-        # 117.65 x 0.787 (EPA v1.3, 331110) = 92.59055 -> 92.591 kg
-        self.assertEqual(self.entries_of(order).co2e_kg, 92.591)
+        # 100 EUR / 0.85 = 117.647... -> 117.65 USD of 2021 (cent rounding);
+        # in 2022 USD: x 292.655 / 270.970 (US CPI-U) = 127.0650... -> 127.07;
+        # x 0.787 (EPA v1.3, 331110) = 100.00409 -> 100.004 kg
+        self.assertEqual(self.entries_of(order).co2e_kg, 100.004)
 
     def test_failing_event_does_not_block_others(self):
         bad = self.create_order(

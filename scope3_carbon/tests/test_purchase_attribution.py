@@ -185,7 +185,7 @@ class TestPurchaseAttribution(Scope3Common):
             lambda line: line.product_id == self.unmapped
         ).scope3_activity_ids
         self.assertEqual(activity.state, "unmapped")
-        self.assertIn("No NAICS code", activity.message)
+        self.assertIn("No emission factor for this line", activity.message)
         unmapped_list = self.env["scope3.activity"].search([("state", "=", "unmapped")])
         self.assertIn(activity, unmapped_list)
         # the mapped line is counted normally

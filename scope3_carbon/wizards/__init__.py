@@ -1,0 +1,1 @@
+from . import scope3_factor_import_wizard
