@@ -299,3 +299,14 @@ def test_uom_ratio_odoo_convention():
 def test_deflate_refuses_non_positive_index():
     with pytest.raises(ValueError):
         core.deflate(10, 0, 1, Decimal("0.01"))
+
+
+def test_select_basis_records_market_fallback():
+    assert core.calculation.select_basis("location", True) == {
+        "requested": "location",
+        "used": "location",
+    }
+    assert core.calculation.select_basis("market", True)["used"] == "market"
+    fallback = core.calculation.select_basis("market", False)
+    assert fallback["used"] == "location"
+    assert fallback["fallback"] == "no supplier-specific or contractual factor"

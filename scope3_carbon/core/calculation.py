@@ -196,6 +196,23 @@ def _round_co2e(value):
     return value.quantize(CO2E_QUANT, rounding=ROUND_HALF_UP)
 
 
+def select_basis(requested, market_factor_available):
+    """Accounting basis a figure is reported on, with the market-based fallback recorded.
+
+    Market-based accounting uses supplier-specific or contractual factors where present;
+    otherwise it falls back to the location-based factor and says so.
+    """
+    if requested != "market":
+        return {"requested": "location", "used": "location"}
+    if market_factor_available:
+        return {"requested": "market", "used": "market"}
+    return {
+        "requested": "market",
+        "used": "location",
+        "fallback": "no supplier-specific or contractual factor",
+    }
+
+
 def compute_spend_based(spend, factor, subject):
     """kg CO2e = spend in the factor's currency and price year x factor value.
 

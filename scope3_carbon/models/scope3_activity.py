@@ -332,16 +332,10 @@ class Scope3Activity(models.Model):
     @api.model
     def _scope3_basis(self, company, candidate, factor_input):
         """Accounting basis used, with the market-based fallback recorded."""
-        requested = company.scope3_accounting_basis
-        if requested == "location":
-            return {"requested": "location", "used": "location"}
-        if candidate.get("footprint") or factor_input.basis == "market":
-            return {"requested": "market", "used": "market"}
-        return {
-            "requested": "market",
-            "used": "location",
-            "fallback": "no supplier-specific or contractual factor",
-        }
+        return calculation.select_basis(
+            company.scope3_accounting_basis,
+            bool(candidate.get("footprint")) or factor_input.basis == "market",
+        )
 
     @api.model
     def _scope3_spend_figure(self, source, candidate, rates):
