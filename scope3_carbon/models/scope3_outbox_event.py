@@ -105,12 +105,15 @@ class Scope3OutboxEvent(models.Model):
     def _scope3_enqueue(self, events):
         """Record events in the outbox and wake the attribution cron.
 
-        :param list[dict] events: each with ``aggregatetype``, ``aggregateid``,
-        ``type``,
+        :param list[dict] events: each with ``aggregatetype``, ``aggregateid``, ``type``,
             ``payload`` (JSON-serialisable), ``company_id`` and optionally
-            ``correlation_id``. The idempotency key is derived from the aggregate, the
-            event type and the current database transaction, so the same event captured
-            twice in one transaction is recorded once.
+            ``correlation_id``.
+
+        Coalescing: an event is not recorded while one of the same type for the same
+        document is still pending, since processing reconciles the ledger with the
+        document's state at that time. The idempotency key is the aggregate, the type,
+        the database transaction id and a sequence number, so that a consumer of the
+        outbox (e.g. Debezium) can de-duplicate redeliveries.
         :return: number of rows inserted
         """
         if not events:
@@ -119,8 +122,7 @@ class Scope3OutboxEvent(models.Model):
         txid = self.env.cr.fetchone()[0]
         values = [
             SQL(
-                "(%s, %s, %s, %s::jsonb, %s, %s, %s, 'pending', 0, %s, %s, "
-                "now() at time zone 'UTC', now() at time zone 'UTC')",
+                "(%s, %s, %s, %s::jsonb, %s, %s, %s)",
                 event["aggregatetype"],
                 str(event["aggregateid"]),
                 event["type"],
@@ -128,17 +130,35 @@ class Scope3OutboxEvent(models.Model):
                 f"{event['aggregatetype']}:{event['aggregateid']}:{event['type']}:{txid}",
                 event.get("correlation_id") or f"{event['aggregatetype']}:{event['aggregateid']}",
                 event["company_id"],
-                self.env.uid,
-                self.env.uid,
             )
             for event in events
         ]
         self.env.cr.execute(
             SQL(
-                "INSERT INTO scope3_outbox_event (aggregatetype, aggregateid, type, payload, "
-                "idempotency_key, correlation_id, company_id, state, attempts, create_uid, "
-                "write_uid, create_date, write_date) VALUES %s "
-                "ON CONFLICT (idempotency_key) DO NOTHING",
+                """
+                INSERT INTO scope3_outbox_event (aggregatetype, aggregateid, type, payload,
+                    idempotency_key, correlation_id, company_id, state, attempts, create_uid,
+                    write_uid, create_date, write_date)
+                SELECT v.aggregatetype, v.aggregateid, v.type, v.payload,
+                       v.key_prefix || ':' || (
+                           SELECT count(*) FROM scope3_outbox_event e
+                            WHERE e.aggregatetype = v.aggregatetype
+                              AND e.aggregateid = v.aggregateid
+                              AND starts_with(e.idempotency_key, v.key_prefix || ':')),
+                       v.correlation_id, v.company_id, 'pending', 0, %s, %s,
+                       now() at time zone 'UTC', now() at time zone 'UTC'
+                  FROM (VALUES %s) AS v(aggregatetype, aggregateid, type, payload, key_prefix,
+                                        correlation_id, company_id)
+                 WHERE NOT EXISTS (
+                       SELECT 1 FROM scope3_outbox_event e
+                        WHERE e.aggregatetype = v.aggregatetype
+                          AND e.aggregateid = v.aggregateid
+                          AND e.type = v.type
+                          AND e.state = 'pending')
+                ON CONFLICT (idempotency_key) DO NOTHING
+                """,
+                self.env.uid,
+                self.env.uid,
                 SQL(", ").join(values),
             )
         )
