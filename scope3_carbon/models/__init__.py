@@ -11,5 +11,7 @@ from . import product_category
 from . import product_template
 from . import purchase_order
 from . import purchase_order_line
+from . import stock_move
+from . import account_move
 from . import res_company
 from . import res_config_settings

@@ -105,12 +105,12 @@ class PurchaseOrder(models.Model):
     # Attribution (called by the cron on the orders of claimed events)
     # ------------------------------------------------------------------------------------
     def _scope3_attribute_events(self, events):
-        """Reconcile the commitment entries of these orders with their current state."""
+        """Reconcile the ledger of these orders' lines with their current documents."""
         last_event = {}
         for event in events.sorted("id"):
             last_event[int(event.aggregateid)] = event
         lines = self.order_line.filtered(lambda line: not line.display_type)
-        return lines._scope3_reconcile_commitment(last_event)
+        return lines._scope3_reconcile(last_event)
 
     # ------------------------------------------------------------------------------------
     # Actions

@@ -2,6 +2,7 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
+from odoo.tools import float_compare
 
 from .purchase_order import CONFIRMED_STATES
 
@@ -66,15 +67,21 @@ class PurchaseOrderLine(models.Model):
         by_categ = self.product_id.categ_id._scope3_first_in_chain("scope3_category_id")
         return {line: by_categ.get(line.product_id.categ_id) or default for line in self}
 
-    def _scope3_reconcile_commitment(self, last_event):
-        """Post, keep or reverse the commitment estimate of each line.
+    def _scope3_reconcile(self, last_event):
+        """Bring the ledger of each line in line with the best data its documents give.
 
-        A confirmed order's line gets an estimate from the first usable level of the
-        resolution chain (see ``scope3.factor._scope3_candidates``): activity-based from a
-        supplier footprint or an activity factor (quantity in the factor's unit), else
-        spend-based (untaxed subtotal converted to the factor set's currency at the order
-        date and deflated to its price year). Lines of orders that are not (or no longer)
-        confirmed get nothing, and what they had is reversed.
+        Staged refinement (three-way carbon match), one stage counted at a time:
+
+        - ``bill``: posted vendor bill and refund lines of the purchase line exist with a
+          non-zero net quantity -> one figure per posted bill line (refunds negative), at
+          the bill's date, from its quantity and amount;
+        - ``receipt``: else, goods were received (net of returns) -> the received
+          quantity, valued at the order's price for spend-based factors;
+        - ``commitment``: else, the order is confirmed -> the ordered quantity and amount.
+
+        The other stages are reversed, so every activity is counted exactly once; lines of
+        orders that are not (or no longer) confirmed count nothing. Each figure comes from
+        the first usable level of the resolution chain (``scope3.factor._scope3_candidates``).
 
         :param dict last_event: order id -> the outbox event being processed
         """
@@ -84,38 +91,47 @@ class PurchaseOrderLine(models.Model):
             for line in self
         }
         activities = self._scope3_ensure_activities(line_vals)
-        groups = defaultdict(lambda: self.browse())
+        plans, sources = {}, []
         for line in self:
-            groups[(line.company_id, line.order_id.date_order.date())] |= line
+            order = line.order_id
+            plan = plans[line] = {
+                "activity": activities[line],
+                "event": last_event[order.id],
+                "activity_vals": dict(line_vals[line]),
+                "stages": {"commitment": [], "receipt": [], "bill": []},
+                "reason": f"purchase order {order.name} is {order.state}",
+            }
+            if order.state not in CONFIRMED_STATES:
+                plan["activity_vals"].update(
+                    state="cancelled" if order.state == "cancel" else "pending", message=False
+                )
+                continue
+            stage, stage_sources, reason = line._scope3_stage_sources(activities[line])
+            plan["reason"] = reason
+            sources += [(line, stage, source) for source in stage_sources]
+        self._scope3_estimate_sources(plans, sources)
+        return self.env["scope3.activity"]._scope3_apply(list(plans.values()))
+
+    def _scope3_estimate_sources(self, plans, sources):
+        """Resolve and compute every source, grouped by company and date; fill the plans."""
         Activity = self.env["scope3.activity"]
-        plans = []
-        for (company, date), lines in groups.items():
+        groups = defaultdict(list)
+        for item in sources:
+            groups[(item[2]["company"], item[2]["date"])].append(item)
+        for (company, date), items in groups.items():
             factor_set, resolved = self.env["scope3.factor"]._scope3_candidates(
-                company, date, [line._scope3_resolution_item() for line in lines]
+                company, date, [source["resolution_item"] for _l, _s, source in items]
             )
             rates = company._scope3_rates_getter(date)
-            for line, (candidates, path, rule) in zip(lines, resolved, strict=True):
-                order = line.order_id
-                plan = {
-                    "activity": activities[line],
-                    "stage": "commitment",
-                    "event": last_event[order.id],
-                    "activity_vals": dict(line_vals[line]),
-                    "desired": None,
-                }
+            for (line, stage, source), (candidates, path, rule) in zip(
+                items, resolved, strict=True
+            ):
+                plan = plans[line]
                 if rule.category_id:
                     plan["activity_vals"]["category_id"] = rule.category_id.id
-                plans.append(plan)
-                if order.state not in CONFIRMED_STATES:
-                    plan["reason"] = f"purchase order {order.name} is {order.state}"
-                    plan["activity_vals"].update(
-                        state="cancelled" if order.state == "cancel" else "pending",
-                        message=False,
-                    )
+                if plan.get("keep"):
                     continue
-                estimate = Activity._scope3_estimate(
-                    line._scope3_estimation_source(activities[line]), candidates, path, rates
-                )
+                estimate = Activity._scope3_estimate(source, candidates, path, rates)
                 if not estimate:
                     # nothing to count it with: keep whatever was counted, flag the gap
                     plan["keep"] = True
@@ -127,9 +143,8 @@ class PurchaseOrderLine(models.Model):
                         dq_score=False,
                     )
                     continue
-                estimate["entry_vals"]["category_id"] = plan["activity_vals"]["category_id"]
-                plan["reason"] = f"purchase order {order.name} changed"
-                plan["desired"] = estimate
+                estimate["entry_vals"].update(source["entry_vals"])
+                plan["stages"][stage].append(estimate)
                 plan["activity_vals"].update(
                     state="attributed",
                     message=False,
@@ -137,21 +152,59 @@ class PurchaseOrderLine(models.Model):
                     resolution_level=estimate["level"],
                     dq_score=estimate["entry_vals"]["dq_score"],
                 )
-        return Activity._scope3_apply(plans)
+        for plan in plans.values():
+            category = plan["activity_vals"]["category_id"]
+            for figures in plan["stages"].values():
+                for figure in figures:
+                    figure["entry_vals"]["category_id"] = category
 
-    def _scope3_resolution_item(self):
+    def _scope3_stage_sources(self, activity):
+        """The stage to count for this line of a confirmed order, its sources (what to
+        compute) and the reason for reversing the other stages."""
         self.ensure_one()
-        return {
-            "product": self.product_id,
-            "partner": self.order_id.partner_id,
-            "account": self.env["account.account"],
-            "operation": "purchase",
-        }
+        bill_lines = self._scope3_posted_bill_lines()
+        if bill_lines and self._scope3_net_billed_qty(bill_lines):
+            return (
+                "bill",
+                [self._scope3_bill_source(activity, bill_line) for bill_line in bill_lines],
+                "vendor bill posted: the bill stage replaces the earlier estimates",
+            )
+        precision = self.env["decimal.precision"].precision_get("Product Unit of Measure")
+        if float_compare(self.qty_received, 0.0, precision_digits=precision) > 0:
+            return (
+                "receipt",
+                [self._scope3_receipt_source(activity)],
+                "goods received: the receipt stage replaces the commitment estimate",
+            )
+        return (
+            "commitment",
+            [self._scope3_source(activity, "commitment")],
+            f"purchase order {self.order_id.name} changed",
+        )
 
-    def _scope3_estimation_source(self, activity):
+    def _scope3_posted_bill_lines(self):
+        self.ensure_one()
+        return self.invoice_lines.filtered(
+            lambda aml: aml.move_id.state == "posted" and aml.display_type == "product"
+        )
+
+    @staticmethod
+    def _scope3_bill_sign(bill_line):
+        return -1 if bill_line.move_id.move_type == "in_refund" else 1
+
+    def _scope3_net_billed_qty(self, bill_lines):
+        return sum(
+            self._scope3_bill_sign(bl)
+            * bl.product_uom_id._compute_quantity(bl.quantity, self.product_uom)
+            for bl in bill_lines
+        )
+
+    def _scope3_source(self, activity, stage, **values):
+        """What to compute for this line: what is bought, from whom, how much, when
+        (the date of conversions), plus identifiers for the trace. Defaults: the order."""
         self.ensure_one()
         order = self.order_id
-        return {
+        source = {
             "company": self.company_id,
             "date": order.date_order.date(),
             "amount": self.price_subtotal,
@@ -160,6 +213,8 @@ class PurchaseOrderLine(models.Model):
             "uom": self.product_uom,
             "product": self.product_id,
             "partner": order.partner_id,
+            "entry_vals": {"date": order.date_order.date()},
+            "resolution_item": self._scope3_resolution_item(),
             "subject": {
                 "activity_id": activity.id,
                 "document": "purchase.order",
@@ -167,8 +222,61 @@ class PurchaseOrderLine(models.Model):
                 "document_name": order.name,
                 "line_id": self.id,
                 "product_id": self.product_id.id or None,
-                "stage": "commitment",
+                "stage": stage,
             },
+        }
+        source.update(values)
+        return source
+
+    def _scope3_receipt_source(self, activity):
+        """Received quantity (net of returns), valued at the order's price and date; the
+        entry is dated on the last receipt."""
+        self.ensure_one()
+        moves = self.move_ids.filtered(lambda m: m.state == "done")
+        received_on = max(moves.mapped("date")).date() if moves else fields.Date.today()
+        amount = (
+            self.currency_id.round(self.price_subtotal * self.qty_received / self.product_qty)
+            if self.product_qty
+            else 0.0
+        )
+        source = self._scope3_source(activity, "receipt", quantity=self.qty_received, amount=amount)
+        source["entry_vals"] = {"date": received_on}
+        source["subject"]["moves"] = sorted(moves.ids)
+        return source
+
+    def _scope3_bill_source(self, activity, bill_line):
+        """One posted bill (or refund) line: its quantity and amount, at the bill date."""
+        self.ensure_one()
+        bill = bill_line.move_id
+        sign = self._scope3_bill_sign(bill_line)
+        source = self._scope3_source(
+            activity,
+            "bill",
+            date=bill.invoice_date or bill.date,
+            amount=sign * bill_line.price_subtotal,
+            currency=bill_line.currency_id,
+            quantity=sign * bill_line.quantity,
+            uom=bill_line.product_uom_id or self.product_uom,
+            partner=bill.partner_id,
+            resolution_item=dict(
+                self._scope3_resolution_item(), account=bill_line.account_id, operation="bill"
+            ),
+        )
+        source["entry_vals"] = {
+            "date": bill.date,
+            "account_move_id": bill.id,
+            "account_move_line_id": bill_line.id,
+        }
+        source["subject"].update(bill_id=bill.id, bill_name=bill.name, bill_line_id=bill_line.id)
+        return source
+
+    def _scope3_resolution_item(self):
+        self.ensure_one()
+        return {
+            "product": self.product_id,
+            "partner": self.order_id.partner_id,
+            "account": self.env["account.account"],
+            "operation": "purchase",
         }
 
     def _scope3_unmapped_message(self, factor_set, path):

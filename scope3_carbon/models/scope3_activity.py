@@ -126,24 +126,24 @@ class Scope3Activity(models.Model):
 
     @api.model
     def _scope3_apply(self, plans):
-        """Bring the ledger in line with the desired figure of each (activity, stage).
+        """Bring the ledger of each activity in line with the figures it should have.
 
-        :param list[dict] plans: one dict per activity and stage with keys
+        :param list[dict] plans: one dict per activity with keys
 
             - ``activity``: the ``scope3.activity`` record;
-            - ``stage``: ledger stage (``commitment``, ...);
-            - ``desired``: ``None`` when nothing should be counted for this stage,
-              else a dict with ``co2e`` (Decimal), ``trace`` (dict) and the entry
-              values (``entry_vals``: category, method, factor, ...);
+            - ``stages``: dict stage -> list of desired figures (each a dict with
+              ``co2e`` (Decimal), ``trace`` (dict) and ``entry_vals``); a stage mapped
+              to an empty list must count nothing (what it had is reversed); stages
+              not in the dict are left alone;
             - ``event``: the outbox event being processed;
             - ``reason``: why existing entries are reversed (for their trace);
             - ``keep``: when true, the ledger is left as it is for this activity;
             - ``activity_vals``: values to store on the activity.
 
-        An active entry whose trace hash equals the desired trace's hash is kept as it
-        is, so applying the same plan twice changes nothing. Otherwise the active
-        entries are reversed and the desired entry posted. Every activity row is
-        updated in any case (at least its last event): that update serialises
+        When the active entries of a stage have exactly the trace hashes of its desired
+        figures they are kept, so applying the same plan twice changes nothing.
+        Otherwise they are reversed and the desired figures posted. Every activity row
+        is updated in any case (at least its last event): that update serialises
         concurrent workers on the same activity.
         """
         self.browse()._scope3_write_grouped(
@@ -155,32 +155,35 @@ class Scope3Activity(models.Model):
             }
         )
         activities = self.browse([plan["activity"].id for plan in plans])
-        active = activities._scope3_active_entries({plan["stage"] for plan in plans})
+        stages = {stage for plan in plans for stage in plan.get("stages", {})}
+        active = activities._scope3_active_entries(stages)
         Entry = self.env["scope3.emission.entry"].sudo()  # the ledger is written by code only
         vals_list = []
         for plan in plans:
             if plan.get("keep"):
                 continue
-            activity, stage, desired = plan["activity"], plan["stage"], plan["desired"]
-            current = active.get((activity, stage), Entry.browse())
-            wanted_hash = trace_core.trace_hash(desired["trace"]) if desired else None
-            if wanted_hash and len(current) == 1 and current.trace_hash == wanted_hash:
-                continue
-            for entry in current:
-                co2e, trace = calculation.reverse(
-                    json.loads(entry.trace), entry.trace_hash, entry.id, plan["reason"]
-                )
-                vals_list.append(entry._scope3_reversal_vals(co2e, trace, plan["event"]))
-            if desired and desired["co2e"]:
-                vals_list.append(
-                    dict(
-                        activity._scope3_entry_base_vals(plan["event"]),
-                        stage=stage,
-                        co2e_kg=float(desired["co2e"]),
-                        trace=trace_core.canonical_json(desired["trace"]),
-                        **desired["entry_vals"],
+            activity = plan["activity"]
+            for stage, desired in plan["stages"].items():
+                desired = [d for d in desired if d["co2e"]]
+                current = active.get((activity, stage), Entry.browse())
+                wanted = sorted(trace_core.trace_hash(d["trace"]) for d in desired)
+                if sorted(current.mapped("trace_hash")) == wanted:
+                    continue
+                for entry in current:
+                    co2e, trace = calculation.reverse(
+                        json.loads(entry.trace), entry.trace_hash, entry.id, plan["reason"]
                     )
-                )
+                    vals_list.append(entry._scope3_reversal_vals(co2e, trace, plan["event"]))
+                for figure in desired:
+                    vals_list.append(
+                        dict(
+                            activity._scope3_entry_base_vals(plan["event"]),
+                            stage=stage,
+                            co2e_kg=float(figure["co2e"]),
+                            trace=trace_core.canonical_json(figure["trace"]),
+                            **figure["entry_vals"],
+                        )
+                    )
         return Entry.create(vals_list)
 
     @api.model

@@ -174,6 +174,16 @@ class Scope3EmissionEntry(models.Model):
         index="btree_not_null",
         ondelete="set null",
     )
+    account_move_id = fields.Many2one(
+        "account.move", string="Bill", readonly=True, index="btree_not_null", ondelete="restrict"
+    )
+    account_move_line_id = fields.Many2one(
+        "account.move.line",
+        string="Bill Line",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+    )
     partner_id = fields.Many2one("res.partner", string="Vendor", readonly=True, index=True)
     product_id = fields.Many2one("product.product", readonly=True, index=True)
 
@@ -300,6 +310,8 @@ class Scope3EmissionEntry(models.Model):
             "co2e_kg": float(co2e),
             "trace": trace_core.canonical_json(trace),
             "reversed_entry_id": self.id,
+            "account_move_id": self.account_move_id.id,
+            "account_move_line_id": self.account_move_line_id.id,
             "supplier_footprint_id": self.supplier_footprint_id.id,
             "mapping_rule_id": self.mapping_rule_id.id,
             "dq_technological": self.dq_technological,
