@@ -93,7 +93,8 @@ class ResCompany(models.Model):
         return result
 
     def _scope3_rates_getter(self, date):
-        """A memoised ``currency -> (rate, rate date)`` lookup for this company on ``date``."""
+        """A memoised ``currency -> (rate, rate date)`` lookup for this company on ``date``
+        (its ``deflations`` dict memoises price-index lookups of the same batch)."""
         cache = {}
 
         def rates(currency):
@@ -101,4 +102,6 @@ class ResCompany(models.Model):
                 cache.update(self._scope3_currency_rates(currency, date))
             return cache[currency]
 
+        # price-index deflations of the same batch, keyed (currency, spend year, price year)
+        rates.deflations = {}
         return rates

@@ -184,7 +184,7 @@ class Scope3Activity(models.Model):
                             **figure["entry_vals"],
                         )
                     )
-        return Entry.create(vals_list)
+        return Entry._scope3_post(vals_list)
 
     @api.model
     def _scope3_write_grouped(self, vals_by_activity):
@@ -360,14 +360,24 @@ class Scope3Activity(models.Model):
             factor_rate_date=factor_rate_date,
             company_currency=company.currency_id.name,
             factor_currency_rounding=to_decimal(factor_currency.rounding),
-            price_index=self.env["scope3.price.index"]._scope3_deflation(
-                factor_currency, source["date"].year, factor_set.price_year
+            price_index=self._scope3_deflation(
+                rates, factor_currency, source["date"].year, factor_set.price_year
             ),
         )
         factor_input = factor._scope3_factor_input(
             candidate["level"], currency_name=factor_currency.name, margins=margins
         )
         return factor_input, spend, calculation.compute_spend_based
+
+    @api.model
+    def _scope3_deflation(self, rates, currency, spend_year, price_year):
+        memo = getattr(rates, "deflations", {})
+        key = (currency.id, spend_year, price_year)
+        if key not in memo:
+            memo[key] = self.env["scope3.price.index"]._scope3_deflation(
+                currency, spend_year, price_year
+            )
+        return memo[key]
 
     @api.model
     def _scope3_activity_figure(self, source, candidate):

@@ -273,6 +273,63 @@ class Scope3EmissionEntry(models.Model):
             vals["dq_weighted_kg"] = (vals.get("dq_score") or 0) * (vals.get("co2e_kg") or 0.0)
         return super().create(vals_list)
 
+    @api.model
+    def _scope3_post(self, vals_list):
+        """Append entries to the ledger in one INSERT (the attribution cron's path).
+
+        Same checks and derived values as ``create`` (canonical trace, its hash, the
+        reversal flag, DQ x kg), written set-based: the ledger is written by code only,
+        append-only, and the cron posts thousands of entries per batch. Dependent stored
+        fields (activity, order line and order kg CO2e) are marked for recomputation as
+        ``create`` would.
+        """
+        if not vals_list:
+            return self.browse()
+        columns = [
+            name
+            for name, field in self._fields.items()
+            if field.store and field.column_type and name not in models.MAGIC_COLUMNS
+        ]
+        rows = []
+        for vals in vals_list:
+            vals = dict({"state": "posted", "basis": "location"}, **vals)
+            if not vals.get("trace"):
+                raise UserError(self.env._("An emission entry needs its calculation trace."))
+            trace = json.loads(vals["trace"])
+            vals["trace"] = trace_core.canonical_json(trace)
+            vals["trace_hash"] = trace_core.trace_hash(trace)
+            vals["is_reversal"] = bool(vals.get("reversed_entry_id"))
+            vals["dq_weighted_kg"] = (vals.get("dq_score") or 0) * (vals.get("co2e_kg") or 0.0)
+            unknown = set(vals) - set(columns)
+            if unknown:
+                raise ValueError(f"unknown ledger columns {sorted(unknown)}")
+            rows.append(
+                SQL(
+                    "(%s, %s, %s, now() at time zone 'UTC', now() at time zone 'UTC')",
+                    SQL(", ").join(
+                        SQL("%s", None if vals.get(name) is False else vals.get(name))
+                        for name in columns
+                    ),
+                    self.env.uid,
+                    self.env.uid,
+                )
+            )
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO scope3_emission_entry (%s, create_uid, write_uid, create_date, "
+                "write_date) VALUES %s RETURNING id",
+                SQL(", ").join(SQL.identifier(name) for name in columns),
+                SQL(", ").join(rows),
+            )
+        )
+        entries = self.browse([row[0] for row in self.env.cr.fetchall()])
+        # what the ORM's create would do for the inverse one2manys and their dependents
+        activities = self.env["scope3.activity"].browse({vals["activity_id"] for vals in vals_list})
+        activities.invalidate_recordset(["entry_ids"])
+        self.invalidate_model(["reversal_entry_ids", "is_reversed"])
+        activities.modified(["entry_ids"])
+        return entries
+
     def write(self, vals):  # pylint: disable=method-required-super
         raise UserError(
             self.env._(
