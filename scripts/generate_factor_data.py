@@ -30,25 +30,11 @@ DESNZ_DEFAULT_KINDS = (
     "waste",
     "travel",
 )
-UOM_XMLIDS = {  # same table as the add-on's importer (scope3_carbon/models/scope3_factor_set.py)
-    "kwh": "scope3_carbon.uom_kwh",
-    "mwh": "scope3_carbon.uom_mwh",
-    "gj": "scope3_carbon.uom_gj",
-    "litre": "uom.product_uom_litre",
-    "m3": "uom.product_uom_cubic_meter",
-    "kg": "uom.product_uom_kgm",
-    "t": "uom.product_uom_ton",
-    "km": "uom.product_uom_km",
-    "mile": "uom.product_uom_mile",
-    "t.km": "scope3_carbon.uom_tkm",
-    "short_ton.mile": "scope3_carbon.uom_short_ton_mile",
-    "passenger.km": "scope3_carbon.uom_pkm",
-    "passenger.mile": "scope3_carbon.uom_passenger_mile",
-}
 
 
 def load_importers():
-    """The add-on's plain-Python importers, loaded without Odoo (as tests/conftest.py)."""
+    """The add-on's plain-Python importers and unit table, loaded without Odoo (as
+    tests/conftest.py does)."""
     import importlib.util
 
     core = ROOT / "scope3_carbon" / "core"
@@ -59,8 +45,9 @@ def load_importers():
     sys.modules["scope3_core"] = module
     spec.loader.exec_module(module)
     import scope3_core.importers
+    import scope3_core.units
 
-    return scope3_core.importers
+    return scope3_core.importers, scope3_core.units.UOM_XMLIDS
 
 
 def xmlid(key):
@@ -68,7 +55,7 @@ def xmlid(key):
 
 
 def write_desnz(path, output):
-    importers = load_importers()
+    importers, uom_xmlids = load_importers()
     with open(path, "rb") as handle:
         parsed = importers.parse("desnz_flat", data=handle.read())
     if parsed.edition != "2025":
@@ -112,7 +99,7 @@ def write_desnz(path, output):
                     format(factor.value, "f"),
                     factor.unit,
                     factor.uom_code,
-                    UOM_XMLIDS.get(factor.uom_code, ""),
+                    uom_xmlids.get(factor.uom_code, ""),
                     factor.scope or "",
                     *levels,
                     factor.category_hint or "",

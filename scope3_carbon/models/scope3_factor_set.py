@@ -7,23 +7,8 @@ from odoo.exceptions import UserError
 
 from ..core import importers
 from ..core.conversion import to_decimal
+from ..core.units import UOM_XMLIDS
 
-#: denominators of the parsed files -> Odoo units (xmlids)
-UOM_XMLIDS = {
-    "kwh": "scope3_carbon.uom_kwh",
-    "mwh": "scope3_carbon.uom_mwh",
-    "gj": "scope3_carbon.uom_gj",
-    "litre": "uom.product_uom_litre",
-    "m3": "uom.product_uom_cubic_meter",
-    "kg": "uom.product_uom_kgm",
-    "t": "uom.product_uom_ton",
-    "km": "uom.product_uom_km",
-    "mile": "uom.product_uom_mile",
-    "t.km": "scope3_carbon.uom_tkm",
-    "short_ton.mile": "scope3_carbon.uom_short_ton_mile",
-    "passenger.km": "scope3_carbon.uom_pkm",
-    "passenger.mile": "scope3_carbon.uom_passenger_mile",
-}
 #: set-level facts the files do not carry: (source, edition) -> data year, region (ISO alpha-2)
 SOURCE_FACTS = {
     ("epa_supply_chain", "v1.2"): {"data_year": 2019, "region": "US", "edition_date": "2023-04-12"},
