@@ -32,7 +32,7 @@ class TestThreeWayMatching(Scope3Common):
         action = picking.button_validate()
         if isinstance(action, dict) and action.get("res_model") == "stock.backorder.confirmation":
             Form(
-                self.env["stock.backorder.confirmation"].with_context(action["context"])
+                self.env["stock.backorder.confirmation"].with_context(**action["context"])
             ).save().process()
         self.run_attribution()
 
