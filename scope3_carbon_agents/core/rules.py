@@ -1,0 +1,309 @@
+"""The agents' rules as pure functions of plain inputs.
+
+Each agent gathers, for one subject, the *inputs* of a check (plain JSON values) and
+calls :func:`evaluate`; the result (or ``None`` when the subject passes) is what the
+agent logs and acts upon. Because the inputs and the parameters are logged with the
+result, any logged decision can be replayed: ``evaluate(check, inputs, params)`` gives
+the same result again for the same rule version.
+"""
+
+#: version of each agent kind's rules, part of every decision hash
+RULE_VERSIONS = {
+    "data_quality": "data_quality/1",
+    "classification": "classification/1",
+    "remediation": "remediation/1",
+    "policy": "policy/1",
+}
+
+#: relative uncertainty assumed for a figure of each data-quality score (1 best)
+DQ_UNCERTAINTY = {1: 0.1, 2: 0.2, 3: 0.3, 4: 0.5, 5: 0.75}
+
+CATEGORIES = {
+    "unmapped_product": "completeness",
+    "missing_weight": "completeness",
+    "missing_currency_rate": "completeness",
+    "outlier_intensity": "plausibility",
+    "unit_mismatch": "plausibility",
+    "quantity_mismatch": "consistency",
+    "duplicate_vendor_ref": "consistency",
+    "event_failed": "timeliness",
+    "event_stuck": "timeliness",
+    "classification": "classification",
+    "supplier_priority": "remediation",
+    "request_overdue": "remediation",
+    "carbon_guardrail": "policy",
+}
+
+
+def _round(value, digits=4):
+    return round(float(value), digits)
+
+
+def _result(check, severity, confidence, action, summary, **extra):
+    return {
+        "check": check,
+        "category": CATEGORIES[check],
+        "severity": severity,
+        "confidence": _round(confidence),
+        "proposal": dict(extra, action=action),
+        "summary": summary,
+    }
+
+
+def _unmapped_product(inputs, params):
+    high = float(params.get("high_amount", 10000.0))
+    severity = "high" if inputs["amount"] >= high else "medium"
+    return _result(
+        "unmapped_product",
+        severity,
+        1.0,
+        "classify",
+        f"{inputs['activities']} purchase line(s) of {inputs['product']} have no emission "
+        f"factor ({inputs['amount']:.2f} {inputs['currency']} unmapped)",
+    )
+
+
+def _missing_weight(inputs, params):
+    if inputs["weight"] or inputs["product_uom_category"] == inputs["factor_uom_category"]:
+        return None
+    if inputs["factor_uom_category"] != inputs["weight_category"]:
+        return None  # not a per-mass factor: a unit mismatch, not a missing weight
+    return _result(
+        "missing_weight",
+        "medium",
+        1.0,
+        "set_weight",
+        f"{inputs['product']} is counted in {inputs['product_uom']} and has a per-"
+        f"{inputs['factor_uom']} factor ({inputs['factor']}) but no weight: the physical "
+        "factor cannot be used",
+    )
+
+
+def _missing_currency_rate(inputs, params):
+    if inputs["has_rate"]:
+        return None
+    return _result(
+        "missing_currency_rate",
+        "high",
+        1.0,
+        "add_rate",
+        f"no {inputs['currency']} rate on or before {inputs['date']}: {inputs['document']} "
+        "cannot be converted",
+    )
+
+
+def _outlier_intensity(inputs, params):
+    threshold = float(params.get("z_threshold", 3.5))
+    if not inputs["scale"]:
+        return None
+    z = (inputs["value"] - inputs["median"]) / inputs["scale"]
+    if abs(z) <= threshold:
+        return None
+    return _result(
+        "outlier_intensity",
+        "high" if abs(z) >= 2 * threshold else "medium",
+        1.0 - threshold / (2.0 * abs(z)),
+        "review_line",
+        f"{inputs['value']:.4g} {inputs['unit']} is far from the median {inputs['median']:.4g} "
+        f"of {inputs['group']} (robust z = {z:.1f})",
+        z=_round(z, 2),
+    )
+
+
+def _unit_mismatch(inputs, params):
+    categories = {inputs["product_uom_category"], inputs["factor_uom_category"]}
+    if len(categories) == 1 or inputs["factor_uom_category"] == inputs["weight_category"]:
+        return None  # same kind of unit, or a per-mass factor (see missing_weight)
+    return _result(
+        "unit_mismatch",
+        "high",
+        1.0,
+        "fix_uom",
+        f"the factor of {inputs['product']} ({inputs['factor']}) is per {inputs['factor_uom']} "
+        f"({inputs['factor_uom_category']}), the product is counted in {inputs['product_uom']} "
+        f"({inputs['product_uom_category']}): it cannot be applied",
+    )
+
+
+def _quantity_mismatch(inputs, params):
+    tolerance = float(params.get("qty_tolerance", 0.05))
+    ordered, received, billed = inputs["ordered"], inputs["received"], inputs["billed"]
+    base = max(abs(ordered), 1e-9)
+    gaps = {}
+    if received and abs(received - ordered) / base > tolerance:
+        gaps["received_vs_ordered"] = _round((received - ordered) / base)
+    if billed and abs(billed - (received or ordered)) / base > tolerance:
+        gaps["billed_vs_received" if received else "billed_vs_ordered"] = _round(
+            (billed - (received or ordered)) / base
+        )
+    if not gaps:
+        return None
+    worst = max(abs(gap) for gap in gaps.values())
+    return _result(
+        "quantity_mismatch",
+        "high" if worst > 3 * tolerance else "medium",
+        1.0,
+        "reconcile",
+        f"ordered {ordered:g}, received {received:g}, billed {billed:g} (tolerance "
+        f"{tolerance:.0%})",
+        gaps=gaps,
+    )
+
+
+def _duplicate_vendor_ref(inputs, params):
+    if not inputs["others"]:
+        return None
+    return _result(
+        "duplicate_vendor_ref",
+        "medium",
+        0.8,
+        "check_duplicate",
+        f"vendor reference {inputs['ref']} of {inputs['partner']} is also on "
+        f"{', '.join(inputs['others'])}",
+    )
+
+
+def _event_failed(inputs, params):
+    if inputs["state"] != "failed":
+        return None
+    return _result(
+        "event_failed",
+        "high",
+        1.0,
+        "retry_event",
+        f"event {inputs['key']} failed after {inputs['attempts']} attempts: {inputs['error']}",
+    )
+
+
+def _event_stuck(inputs, params):
+    limit = int(params.get("stuck_minutes", 60))
+    if inputs["state"] != "pending" or inputs["age_minutes"] < limit:
+        return None
+    return _result(
+        "event_stuck",
+        "medium",
+        0.9,
+        "retry_event",
+        f"event {inputs['key']} has been pending for {inputs['age_minutes']} minutes",
+    )
+
+
+def classification_confidence(best, second):
+    """Confidence of a proposed label from the best and second-best similarity scores:
+    the best score, discounted when the runner-up is close (an ambiguous match)."""
+    if best <= 0:
+        return 0.0
+    margin = (best - second) / best
+    return best * (0.5 + 0.5 * margin)
+
+
+def _classification(inputs, params):
+    rejected = set(inputs.get("rejected") or [])
+    candidates = [c for c in inputs["candidates"] if c[0] not in rejected]
+    if not candidates:
+        return None
+    (code, best), second = candidates[0], candidates[1][1] if len(candidates) > 1 else 0.0
+    confidence = classification_confidence(best, second)
+    if confidence < float(params.get("min_confidence", 0.2)):
+        return None
+    return _result(
+        "classification",
+        "medium" if inputs.get("unmapped_lines") else "low",
+        confidence,
+        "set_naics",
+        f"{inputs['subject']} looks like NAICS {code} {inputs['titles'].get(code, '')} "
+        f"(similarity {best:.2f}, runner-up {second:.2f})",
+        naics_code=code,
+    )
+
+
+def uncertainty_reduction(dq_score):
+    """Expected fall of the relative uncertainty when spend-based / low-quality data
+    (score ``dq_score``) is replaced by primary supplier data (score 1)."""
+    return DQ_UNCERTAINTY[int(dq_score)] - DQ_UNCERTAINTY[1]
+
+
+def _supplier_priority(inputs, params):
+    dq = int(round(inputs["dq_score"]))
+    score = inputs["co2e_kg"] * uncertainty_reduction(dq)
+    if score < float(params.get("min_priority", 1.0)) or inputs["has_open_request"]:
+        return None
+    return _result(
+        "supplier_priority",
+        "high" if inputs["rank"] <= 3 else "medium",
+        inputs["spend_based_share"],
+        "send_request",
+        f"{inputs['partner']}: {inputs['co2e_kg']:.0f} kg CO2e at DQ {dq}, "
+        f"{inputs['spend_based_share']:.0%} spend-based; expected uncertainty reduction "
+        f"{score:.0f} kg",
+        priority=_round(score, 3),
+    )
+
+
+def _request_overdue(inputs, params):
+    days = inputs["days_since_sent"]
+    if days >= int(params.get("escalation_days", 30)) and not inputs["escalated"]:
+        action, severity = "escalate", "high"
+    elif days >= int(params.get("reminder_days", 14)) and not inputs["reminders"]:
+        action, severity = "remind", "medium"
+    else:
+        return None
+    return _result(
+        "request_overdue",
+        severity,
+        1.0,
+        action,
+        f"request {inputs['request']} to {inputs['partner']} unanswered for {days} days "
+        f"({inputs['reminders']} reminder(s) sent)",
+    )
+
+
+def _carbon_guardrail(inputs, params):
+    threshold = float(params.get("intensity_threshold") or 0.0)
+    reasons = []
+    for line in inputs["lines"]:
+        if threshold and line["intensity"] > threshold:
+            reasons.append(
+                f"{line['name']}: {line['intensity']:.3f} kg CO2e per {inputs['currency']} "
+                f"is above the {threshold:g} threshold"
+            )
+    top = int(params.get("top_vendor_count") or 0)
+    dq_limit = float(params.get("top_vendor_dq", 4))
+    if top and inputs.get("vendor_rank") and inputs["vendor_rank"] <= top:
+        if inputs.get("vendor_dq") is not None and inputs["vendor_dq"] >= dq_limit:
+            reasons.append(
+                f"{inputs['vendor']} is top-{top} emitting vendor #{inputs['vendor_rank']} "
+                f"with data quality {inputs['vendor_dq']:.1f} (limit {dq_limit:g})"
+            )
+    if not reasons:
+        return None
+    return _result(
+        "carbon_guardrail",
+        "high",
+        1.0,
+        "carbon_approval",
+        "; ".join(reasons),
+        reasons=reasons,
+    )
+
+
+EVALUATORS = {
+    "unmapped_product": _unmapped_product,
+    "missing_weight": _missing_weight,
+    "missing_currency_rate": _missing_currency_rate,
+    "outlier_intensity": _outlier_intensity,
+    "unit_mismatch": _unit_mismatch,
+    "quantity_mismatch": _quantity_mismatch,
+    "duplicate_vendor_ref": _duplicate_vendor_ref,
+    "event_failed": _event_failed,
+    "event_stuck": _event_stuck,
+    "classification": _classification,
+    "supplier_priority": _supplier_priority,
+    "request_overdue": _request_overdue,
+    "carbon_guardrail": _carbon_guardrail,
+}
+
+
+def evaluate(check, inputs, params):
+    """Result of rule ``check`` on ``inputs`` with ``params``, or ``None`` (no finding)."""
+    return EVALUATORS[check](inputs, params)

@@ -1,0 +1,347 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from collections import defaultdict
+
+from odoo import api, models
+
+from ..core import robust_z_scores
+
+CONFIRMED = ("purchase", "done")
+
+
+class Scope3AgentDataQuality(models.AbstractModel):
+    """Data-quality agent: completeness, plausibility, consistency and timeliness.
+
+     Phases (subjects in id order, bounded batches):
+
+     1. ``unmapped``: products of unmapped activities (completeness, one finding per product
+        and company);
+     2. ``factors``: purchased products whose physical (activity) factor cannot be applied:
+    a per-mass factor and no product weight (completeness), or a factor in a unit that
+    does not measure the product (plausibility);
+     3. ``rates``: confirmed orders in a currency without a rate on or before the order
+        date (completeness);
+     4. ``outliers``: attributed activities whose kg CO2e per unit is an outlier among the
+        activities of the same product (robust z-score, plausibility);
+     5. ``lines``: confirmed order lines whose ordered, received and billed quantities
+        differ beyond the tolerance (consistency);
+     6. ``refs``: orders repeating another order's vendor reference (consistency);
+     7. ``events``: outbox events failed or pending for too long (timeliness).
+    """
+
+    _name = "scope3.agent.data.quality"
+    _inherit = "scope3.agent.kind"
+    _description = "Scope 3 Data-Quality Agent"
+
+    @api.model
+    def _scope3_phases(self, agent):
+        Activity = self.env["scope3.activity"].sudo()
+        unmapped = Activity.search([("state", "=", "unmapped"), ("product_id", "!=", False)])
+        purchased = Activity.search([("state", "!=", "cancelled"), ("product_id", "!=", False)])
+        return [
+            {
+                "name": "unmapped",
+                "model": "product.product",
+                "domain": [("id", "in", unmapped.product_id.ids)],
+                "method": "_dq_unmapped",
+            },
+            {
+                "name": "factors",
+                "model": "product.product",
+                "domain": [
+                    ("id", "in", purchased.product_id.ids),
+                    ("scope3_factor_id.uom_id", "!=", False),
+                ],
+                "method": "_dq_factors",
+            },
+            {
+                "name": "rates",
+                "model": "purchase.order",
+                "domain": [("state", "in", CONFIRMED)],
+                "method": "_dq_rates",
+            },
+            {
+                "name": "outliers",
+                "model": "scope3.activity",
+                "domain": self._dq_outlier_domain(),
+                "method": "_dq_outliers",
+            },
+            {
+                "name": "lines",
+                "model": "purchase.order.line",
+                "domain": [
+                    ("order_id.state", "in", CONFIRMED),
+                    ("display_type", "=", False),
+                    ("product_id", "!=", False),
+                ],
+                "method": "_dq_lines",
+            },
+            {
+                "name": "refs",
+                "model": "purchase.order",
+                "domain": [("partner_ref", "!=", False), ("state", "!=", "cancel")],
+                "method": "_dq_refs",
+            },
+            {
+                "name": "events",
+                "model": "scope3.outbox.event",
+                "domain": [("state", "in", ("pending", "failed"))],
+                "method": "_dq_events",
+            },
+        ]
+
+    @api.model
+    def _scope3_executable_actions(self):
+        return {"retry_event"}
+
+    @api.model
+    def _scope3_apply(self, finding):
+        if finding.proposed_action == "retry_event":
+            event = finding._scope3_subject()
+            event.action_retry()
+            return {"event": event.id, "state": event.state}
+        return {}
+
+    @api.model
+    def _scope3_after_run(self, run):
+        if run.finding_ids.filtered(lambda f: f.kind == "unmapped_product"):
+            self.env["scope3.agent"]._scope3_wake(["classification"])
+
+    # ------------------------------------------------------------------------------------
+    # Completeness
+    # ------------------------------------------------------------------------------------
+    def _dq_unmapped(self, agent, products, run):
+        activities = (
+            self.env["scope3.activity"]
+            .sudo()
+            .search([("state", "=", "unmapped"), ("product_id", "in", products.ids)], order="id")
+        )
+        groups = defaultdict(lambda: self.env["scope3.activity"])
+        for activity in activities:
+            groups[(activity.product_id, activity.company_id)] |= activity
+        results = []
+        for (product, company), group in groups.items():
+            amount = sum(
+                a.currency_id._convert(a.amount, company.currency_id, company, a.date)
+                if a.currency_id and a.currency_id != company.currency_id
+                else a.amount
+                for a in group
+            )
+            inputs = {
+                "product": product.display_name,
+                "activities": len(group),
+                "amount": round(amount, 2),
+                "currency": company.currency_id.name,
+            }
+            results.append(
+                agent._scope3_check(
+                    "unmapped_product", product, inputs, company=company, product=product
+                )
+            )
+        return self._scope3_keep(results)
+
+    def _dq_factors(self, agent, products, run):
+        weight_category = self.env.ref("uom.product_uom_kgm").category_id
+        results = []
+        for product in products:
+            factor = product.scope3_factor_id
+            inputs = {
+                "product": product.display_name,
+                "product_uom": product.uom_id.name,
+                "product_uom_category": product.uom_id.category_id.name,
+                "factor": f"{factor.key} {factor.name}",
+                "factor_uom": factor.uom_id.name,
+                "factor_uom_category": factor.uom_id.category_id.name,
+                "weight_category": weight_category.name,
+                "weight": product.weight,
+            }
+            for check in ("missing_weight", "unit_mismatch"):
+                results.append(agent._scope3_check(check, product, inputs, product=product))
+        return self._scope3_keep(results)
+
+    def _dq_rates(self, agent, orders, run):
+        foreign = orders.filtered(lambda o: o.currency_id != o.company_id.currency_id)
+        if not foreign:
+            return []
+        earliest = {}
+        for currency, company, first in (
+            self.env["res.currency.rate"]
+            .sudo()
+            ._read_group(
+                [("currency_id", "in", foreign.currency_id.ids)],
+                ["currency_id", "company_id"],
+                ["name:min"],
+            )
+        ):
+            earliest[(currency.id, company.id)] = first
+        results = []
+        for order in foreign:
+            date = order.date_order.date()
+            root = order.company_id.root_id
+            firsts = [
+                earliest.get((order.currency_id.id, company_id)) for company_id in (root.id, False)
+            ]
+            has_rate = any(first and first <= date for first in firsts)
+            inputs = {
+                "currency": order.currency_id.name,
+                "date": str(date),
+                "document": order.name,
+                "has_rate": has_rate,
+            }
+            results.append(
+                agent._scope3_check(
+                    "missing_currency_rate", order, inputs, partner=order.partner_id
+                )
+            )
+        return self._scope3_keep(results)
+
+    # ------------------------------------------------------------------------------------
+    # Plausibility
+    # ------------------------------------------------------------------------------------
+    @api.model
+    def _dq_outlier_domain(self):
+        return [("state", "=", "attributed"), ("product_id", "!=", False), ("quantity", ">", 0)]
+
+    @api.model
+    def _dq_intensity(self, activity):
+        """kg CO2e per unit of the product's own unit of measure (None when not
+        convertible)."""
+        product = activity.product_id
+        quantity = activity.quantity
+        if activity.uom_id and activity.uom_id != product.uom_id:
+            if activity.uom_id.category_id != product.uom_id.category_id:
+                return None
+            quantity = activity.uom_id._compute_quantity(quantity, product.uom_id, round=False)
+        return activity.co2e_kg / quantity if quantity else None
+
+    def _dq_outliers(self, agent, activities, run):
+        population = (
+            self.env["scope3.activity"]
+            .sudo()
+            .search(
+                self._dq_outlier_domain() + [("product_id", "in", activities.product_id.ids)],
+                order="id",
+            )
+        )
+        groups = defaultdict(list)
+        for activity in population:
+            value = self._dq_intensity(activity)
+            if value is not None:
+                groups[(activity.product_id, activity.company_id)].append((activity.id, value))
+        stats = {}
+        for key, rows in groups.items():
+            if len(rows) >= agent.min_group_size:
+                _scores, median, scale = robust_z_scores([value for _id, value in rows])
+                stats[key] = (median, scale, len(rows), dict(rows))
+        results = []
+        for activity in activities:
+            key = (activity.product_id, activity.company_id)
+            if key not in stats:
+                continue
+            median, scale, size, values = stats[key]
+            if activity.id not in values:
+                continue
+            inputs = {
+                "value": round(values[activity.id], 6),
+                "median": round(median, 6),
+                "scale": round(scale, 6),
+                "n": size,
+                "unit": f"kg CO2e/{activity.product_id.uom_id.name}",
+                "group": activity.product_id.display_name,
+            }
+            results.append(
+                agent._scope3_check(
+                    "outlier_intensity",
+                    activity,
+                    inputs,
+                    partner=activity.partner_id,
+                    product=activity.product_id,
+                )
+            )
+        return self._scope3_keep(results)
+
+    # ------------------------------------------------------------------------------------
+    # Plausibility and consistency of order lines
+    # ------------------------------------------------------------------------------------
+    def _dq_lines(self, agent, lines, run):
+        results = []
+        for line in lines:
+            product = line.product_id
+            if line.qty_received or line.qty_invoiced:
+                results.append(
+                    agent._scope3_check(
+                        "quantity_mismatch",
+                        line,
+                        {
+                            "ordered": line.product_qty,
+                            "received": line.qty_received,
+                            "billed": line.qty_invoiced,
+                        },
+                        partner=line.partner_id,
+                        product=product,
+                    )
+                )
+        return self._scope3_keep(results)
+
+    def _dq_refs(self, agent, orders, run):
+        def group_key(order):
+            return (
+                order.partner_id.commercial_partner_id.id,
+                order.company_id.id,
+                order.partner_ref.strip().lower(),
+            )
+
+        candidates = (
+            self.env["purchase.order"]
+            .sudo()
+            .search(
+                [
+                    ("partner_ref", "in", list(set(orders.mapped("partner_ref")))),
+                    ("state", "!=", "cancel"),
+                ],
+                order="id",
+            )
+        )
+        groups = defaultdict(list)
+        for order in candidates:
+            groups[group_key(order)].append(order)
+        results = []
+        for order in orders:
+            group = groups[group_key(order)]
+            if len(group) < 2 or group[0] == order:
+                continue  # the first order with a reference is the original
+            inputs = {
+                "partner": order.partner_id.commercial_partner_id.display_name,
+                "ref": order.partner_ref,
+                "others": sorted(o.name for o in group if o != order),
+            }
+            results.append(
+                agent._scope3_check("duplicate_vendor_ref", order, inputs, partner=order.partner_id)
+            )
+        return self._scope3_keep(results)
+
+    # ------------------------------------------------------------------------------------
+    # Timeliness
+    # ------------------------------------------------------------------------------------
+    def _dq_events(self, agent, events, run):
+        now = self.env.cr.now()
+        results = []
+        for event in events:
+            if event.state == "failed":
+                check = "event_failed"
+                inputs = {
+                    "state": event.state,
+                    "key": event.idempotency_key,
+                    "attempts": event.attempts,
+                    "error": event.error or "",
+                }
+            else:
+                check = "event_stuck"
+                inputs = {
+                    "state": event.state,
+                    "key": event.idempotency_key,
+                    "age_minutes": int((now - event.create_date).total_seconds() // 60),
+                }
+            results.append(
+                agent._scope3_check(check, event, inputs, key=f"{check}:{event.attempts}")
+            )
+        return self._scope3_keep(results)

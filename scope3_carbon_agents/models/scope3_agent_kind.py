@@ -1,0 +1,53 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, models
+
+
+class Scope3AgentKind(models.AbstractModel):
+    """What every kind of agent implements (the framework in ``scope3.agent`` calls it).
+
+    - ``_scope3_phases(agent)``: ordered phases of a run, each a dict with ``name``,
+      ``model``, ``domain`` and ``method``; the framework walks each phase's records in
+      id order, ``batch_size`` at a time, and calls ``method(agent, records, run)``,
+      which returns the batch's results (``agent._scope3_check(...)``, Nones dropped);
+    - ``_scope3_executable_actions()``: proposal actions the agent can carry out itself
+      (the others need a person to change the data);
+    - ``_scope3_apply(finding)``: carry out an approved proposal, return an outcome dict;
+    - ``_scope3_on_reject(finding)``, ``_scope3_after_run(run)``: hooks.
+    """
+
+    _name = "scope3.agent.kind"
+    _description = "Scope 3 Agent Kind"
+
+    @api.model
+    def _scope3_phases(self, agent):
+        return []
+
+    @api.model
+    def _scope3_executable_actions(self):
+        return set()
+
+    @api.model
+    def _scope3_auto_actions(self):
+        """Executable actions the agent may carry out alone in Act mode."""
+        return self._scope3_executable_actions()
+
+    @api.model
+    def _scope3_sticky_checks(self):
+        """Checks whose open findings stay open when a run does not see them again."""
+        return []
+
+    @api.model
+    def _scope3_apply(self, finding):
+        return {}
+
+    @api.model
+    def _scope3_on_reject(self, finding):
+        return None
+
+    @api.model
+    def _scope3_after_run(self, run):
+        return None
+
+    @api.model
+    def _scope3_keep(self, results):
+        return [result for result in results if result]

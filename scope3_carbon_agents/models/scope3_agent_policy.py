@@ -1,0 +1,169 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import timedelta
+
+from odoo import api, models
+from odoo.exceptions import UserError
+
+from odoo.addons.scope3_carbon.core.conversion import to_decimal
+
+from ..core import digest
+from ..core.chain import normalise
+
+
+class Scope3AgentPolicy(models.AbstractModel):
+    """Policy agent: carbon guardrails at purchase approval.
+
+    Evaluated synchronously when an order is confirmed (``purchase.order.button_confirm``):
+    an order line above the intensity threshold (kg CO2e per unit of company currency,
+    from the factor the line resolves to), or an order from one of the top-emitting
+    vendors whose data-quality score is at or above the limit, holds the order in "To
+    Approve" — the state of Odoo's purchase double validation — until a Carbon Manager
+    approves it. In Recommend mode the agent only records the finding and warns. Its
+    findings are never approved by the agent itself.
+    """
+
+    _name = "scope3.agent.policy"
+    _inherit = "scope3.agent.kind"
+    _description = "Scope 3 Policy Agent"
+
+    @api.model
+    def _scope3_executable_actions(self):
+        return {"carbon_approval"}
+
+    @api.model
+    def _scope3_auto_actions(self):
+        return set()  # a guardrail is released by a person only
+
+    @api.model
+    def _scope3_sticky_checks(self):
+        return ["carbon_guardrail"]
+
+    @api.model
+    def _scope3_apply(self, finding):
+        order = finding._scope3_subject()
+        if order.state not in ("draft", "sent", "to approve"):
+            raise UserError(
+                self.env._(
+                    "Order %(order)s is %(state)s: there is nothing to approve.",
+                    order=order.name,
+                    state=order.state,
+                )
+            )
+        order._scope3_carbon_record_approval(log=False)
+        if order.state == "to approve":
+            order.button_approve()
+        return {"order": order.name, "state": order.state}
+
+    @api.model
+    def _policy_agent(self):
+        """The runnable policy agent, or an empty recordset."""
+        agent = (
+            self.env["scope3.agent"]
+            .sudo()  # the guardrail applies to every purchase user
+            .search([("kind", "=", "policy")], limit=1)
+        )
+        if not agent or not agent._scope3_runnable()[0]:
+            return self.env["scope3.agent"]
+        return agent
+
+    @api.model
+    def _policy_inputs(self, order, agent):
+        """Inputs of the guardrail: each line's estimated kg CO2e per unit of company
+        currency, computed by scope3_carbon's own resolution and estimate (the figure the
+        commitment entry would get), and the vendor's rank and data quality."""
+        # the guardrail reads factors, footprints and rules for any purchase user
+        company = order.company_id.sudo()
+        date = order.date_order.date()
+        lines = order.order_line.filtered(lambda line: not line.display_type and line.product_id)
+        Factor = self.env["scope3.factor"].sudo()
+        partner = order.partner_id.sudo()
+        empty_account = self.env["account.account"]
+        _factor_set, resolved = Factor._scope3_candidates(
+            company,
+            date,
+            [
+                {
+                    "product": line.product_id.sudo(),
+                    "partner": partner,
+                    "account": empty_account,
+                    "operation": "purchase",
+                }
+                for line in lines
+            ],
+        )
+        rates = company._scope3_rates_getter(date)
+        Activity = self.env["scope3.activity"].sudo()
+        line_inputs = []
+        for line, (candidates, path, _rule) in zip(lines, resolved, strict=True):
+            if not line.price_subtotal:
+                continue
+            # what the commitment entry would be computed from (see _scope3_estimate)
+            source = {
+                "company": company,
+                "date": date,
+                "amount": line.price_subtotal,
+                "currency": line.currency_id,
+                "quantity": line.product_qty,
+                "uom": line.product_uom,
+                "product": line.product_id.sudo(),
+                "partner": partner,
+                "subject": {"document": "purchase.order", "line_id": line.id, "stage": "policy"},
+            }
+            try:
+                estimate = Activity._scope3_estimate(source, candidates, path, rates)
+                rate = rates(line.currency_id)[0]
+            except UserError:
+                estimate = None  # e.g. no currency rate: the data-quality agent flags it
+            if not estimate:
+                continue
+            amount = to_decimal(line.price_subtotal) / to_decimal(rate)
+            line_inputs.append(
+                {
+                    "name": line.product_id.display_name,
+                    "line": line.id,
+                    "co2e_kg": float(estimate["co2e"]),
+                    "level": estimate["level"],
+                    "intensity": round(float(to_decimal(estimate["co2e"]) / amount), 6),
+                }
+            )
+        inputs = {
+            "order": order.name,
+            "currency": company.currency_id.name,
+            "lines": line_inputs,
+            "vendor": order.partner_id.display_name,
+            "vendor_rank": None,
+            "vendor_dq": None,
+        }
+        if agent.top_vendor_count:
+            inputs["vendor_rank"], inputs["vendor_dq"] = self._policy_vendor_rank(order)
+        return inputs
+
+    @api.model
+    def _policy_vendor_rank(self, order):
+        """Rank of the order's vendor by kg CO2e in the company's ledger over the last 12
+        months, and the vendor's kg-weighted data-quality score (None without scores)."""
+        Entry = self.env["scope3.emission.entry"].sudo()
+        date = order.date_order.date()
+        domain = [
+            ("company_id", "=", order.company_id.id),
+            ("date", ">", date - timedelta(days=365)),
+            ("date", "<=", date),
+            ("partner_id", "!=", False),
+        ]
+        totals = Entry._read_group(domain, ["partner_id"], ["co2e_kg:sum"])
+        ranking = sorted(totals, key=lambda row: (-row[1], row[0].id))
+        partner = order.partner_id
+        rank = next((i + 1 for i, (p, _kg) in enumerate(ranking) if p == partner), None)
+        dq = None
+        if rank:
+            entries = Entry.search(domain + [("partner_id", "=", partner.id)])
+            weight = sum(abs(e.co2e_kg) for e in entries if e.dq_score)
+            if weight:
+                dq = round(
+                    sum(abs(e.co2e_kg) * e.dq_score for e in entries if e.dq_score) / weight, 2
+                )
+        return rank, dq
+
+    @api.model
+    def _policy_key(self, inputs):
+        return digest(normalise(inputs))

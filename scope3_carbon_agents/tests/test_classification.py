@@ -1,0 +1,112 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo.tests import tagged
+
+from .common import AgentsCommon
+
+
+@tagged("post_install", "-at_install")
+class TestClassification(AgentsCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # a vendor whose name says nothing about what it sells
+        cls.vendor = cls.env["res.partner"].create({"name": "Zedd GmbH"})
+        Product = cls.env["product.product"]
+        cls.p_cement = Product.create({"name": "Portland cement 25 kg bag", "type": "service"})
+        cls.p_software = Product.create({"name": "Custom software development", "type": "service"})
+        cls.p_widget = Product.create({"name": "Widget A", "type": "service"})
+        cls.p_zorbex = Product.create({"name": "Zorbex pods, mint", "type": "service"})
+        cls.unmapped_products = cls.p_cement | cls.p_software | cls.p_widget | cls.p_zorbex
+        cls.orders = cls.env["purchase.order"]
+        for product in cls.unmapped_products:
+            cls.orders |= cls.create_order([(product, 1, 100.0)])
+        cls.confirm(cls.orders)
+        cls.run_attribution()
+
+    def _proposals(self):
+        findings = self.findings_about(self.unmapped_products, agent=self.cls_agent)
+        return {
+            (f.res_id, f.proposal["naics_code"], f.state)
+            for f in findings.filtered(lambda f: f.state != "rejected")
+        }
+
+    def test_proposals(self):
+        self.assertEqual(
+            set(
+                self.env["scope3.activity"]
+                .search([("purchase_order_id", "in", self.orders.ids)])
+                .mapped("state")
+            ),
+            {"unmapped"},
+        )
+        run = self.run_agent(self.cls_agent)
+        self.assertEqual(run.state, "done", run.error)
+        self.assertEqual(
+            self._proposals(),
+            {
+                (self.p_cement.id, "327310", "proposed"),
+                (self.p_software.id, "541511", "proposed"),
+            },
+        )
+        cement = self.findings_about(self.p_cement, agent=self.cls_agent)
+        self.assertEqual(cement.kind, "classification")
+        self.assertEqual(cement.category, "classification")
+        software = self.findings_about(self.p_software, agent=self.cls_agent)
+        self.assertEqual((cement.confidence, software.confidence), (0.6009, 0.592))
+        self.assertEqual(cement.evidence["inputs"]["candidates"][0][0], "327310")
+        self.assertIn("Portland cement 25 kg bag", cement.evidence["inputs"]["text"])
+        # recommend never changes data
+        self.assertFalse(self.p_cement.scope3_naics_code)
+
+    def test_act_applies_above_threshold_and_reattributes(self):
+        """Cement (confidence 0.6009) is above 0.6, software (0.592) is not."""
+        self.cls_agent.write({"autonomy": "act", "threshold": 0.6})
+        self.run_agent(self.cls_agent)
+        cement = self.findings_about(self.p_cement, agent=self.cls_agent)
+        software = self.findings_about(self.p_software, agent=self.cls_agent)
+        self.assertEqual((cement.state, software.state), ("applied", "proposed"))
+        self.assertEqual(self.p_cement.scope3_naics_code, "327310")
+        self.assertFalse(self.p_software.scope3_naics_code)
+        self.run_attribution()
+        activity = self.env["scope3.activity"].search([("product_id", "=", self.p_cement.id)])
+        self.assertEqual(activity.state, "attributed")
+        self.assertEqual(activity.factor_id.key, "327310")
+        # 100 USD x 3.924 kg/USD (EPA v1.3, 327310) = 392.4 kg
+        self.assertAlmostEqual(activity.co2e_kg, 392.4, places=3)
+
+    def test_rejection_is_remembered_and_learned(self):
+        self.cls_agent.min_confidence = 0.1
+        self.run_agent(self.cls_agent)
+        cement = self.findings_about(self.p_cement, agent=self.cls_agent)
+        cement.with_user(self.carbon_manager).action_reject(note="these bags are resold")
+        self.run_agent(self.cls_agent)
+        findings = self.findings_about(self.p_cement, agent=self.cls_agent)
+        self.assertEqual(len(findings), 2)
+        new = findings - cement
+        self.assertEqual(cement.state, "rejected")
+        self.assertNotEqual(new.proposal["naics_code"], "327310")
+        self.assertEqual(new.evidence["inputs"]["rejected"], ["327310"])
+        # a third run proposes nothing new
+        self.run_agent(self.cls_agent)
+        self.assertEqual(self.findings_about(self.p_cement, agent=self.cls_agent), findings)
+
+    def test_learns_from_approved_mappings(self):
+        self.run_agent(self.cls_agent)
+        self.assertNotIn("325611", {c for _p, c, _s in self._proposals()})
+        # the company maps a sibling product by hand: an approved mapping
+        self.env["product.product"].create(
+            {"name": "Zorbex pods, lemon", "type": "service", "scope3_naics_code": "325611"}
+        )
+        self.run_agent(self.cls_agent)
+        zorbex = self.findings_about(self.p_zorbex, agent=self.cls_agent).filtered(
+            lambda f: f.proposal["naics_code"] == "325611"
+        )
+        self.assertEqual(len(zorbex), 1)
+        self.assertGreater(zorbex.confidence, 0.5)
+
+    def test_mapped_products_yield_nothing(self):
+        orders = self.create_order([(self.steel, 1, 10.0), (self.cement, 1, 10.0)])
+        self.confirm(orders)
+        self.run_attribution()
+        self.run_agent(self.cls_agent)
+        self.assertFalse(self.findings_about(self.steel | self.cement, agent=self.cls_agent))

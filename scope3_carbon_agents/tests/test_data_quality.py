@@ -1,0 +1,230 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import tagged
+
+from .common import AgentsCommon
+
+
+@tagged("post_install", "-at_install")
+class TestDataQuality(AgentsCommon):
+    """A prepared dataset with one defect of each kind, and the exact findings expected."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Product = cls.env["product.product"]
+        # physical (activity) factors: per kg, and per litre
+        factor_set = cls.env["scope3.factor.set"].create(
+            {
+                "name": "Test activity factors",
+                "publisher": "Test",
+                "edition": "t1",
+                "gwp_basis": "ar6",
+                "factor_type": "activity",
+            }
+        )
+        Factor = cls.env["scope3.factor"]
+        per_kg, per_litre = Factor.create(
+            [
+                {
+                    "set_id": factor_set.id,
+                    "key_type": "manual",
+                    "key": "copper-kg",
+                    "name": "Copper, per kg",
+                    "value": 4.0,
+                    "unit": "kg CO2e/kg",
+                    "uom_id": cls.env.ref("uom.product_uom_kgm").id,
+                },
+                {
+                    "set_id": factor_set.id,
+                    "key_type": "manual",
+                    "key": "solvent-l",
+                    "name": "Solvent, per litre",
+                    "value": 2.0,
+                    "unit": "kg CO2e/l",
+                    "uom_id": cls.env.ref("uom.product_uom_litre").id,
+                },
+            ]
+        )
+        factor_set.action_publish()
+        # counted in units: no weight for the per-kg factor, no way to a per-litre factor
+        cls.copper = Product.create(
+            {
+                "name": "Copper wire",
+                "type": "consu",
+                "scope3_naics_code": "331420",
+                "scope3_factor_id": per_kg.id,
+            }
+        )
+        cls.solvent = Product.create(
+            {
+                "name": "Degreasing solvent can",
+                "type": "consu",
+                "weight": 5.0,
+                "scope3_naics_code": "325510",
+                "scope3_factor_id": per_litre.id,
+            }
+        )
+        cls.o_unmapped = cls.create_order([(cls.unmapped, 5, 100.0)])
+        cls.o_copper = cls.create_order([(cls.copper, 2, 50.0)])
+        # kg CO2e per unit of cement = 3.924 x unit price: 1000 is the outlier
+        cls.o_cement = cls.env["purchase.order"]
+        for price in (100.0, 101.0, 99.0, 100.5, 99.5, 1000.0):
+            cls.o_cement |= cls.create_order([(cls.cement, 1, price)])
+        cls.o_solvent = cls.create_order([(cls.solvent, 3, 20.0)])
+        cls.o_qty = cls.create_order([(cls.steel, 10, 100.0)])
+        cls.o_ref1 = cls.create_order([(cls.steel, 1, 10.0)])
+        cls.o_ref2 = cls.create_order([(cls.steel, 2, 10.0)])
+        (cls.o_ref1 | cls.o_ref2).partner_ref = "INV-42"
+        cls.o_eur = cls.create_order(
+            [(cls.steel, 1, 100.0)], date="2021-06-01 10:00:00", currency=cls.eur
+        )
+        orders = (
+            cls.o_unmapped
+            | cls.o_copper
+            | cls.o_cement
+            | cls.o_solvent
+            | cls.o_qty
+            | cls.o_ref1
+            | cls.o_ref2
+            | cls.o_eur
+        )
+        cls.confirm(orders)
+        cls.run_attribution()
+        # receive 10, bill 12
+        picking = cls.o_qty.picking_ids
+        picking.move_ids.quantity = 10
+        picking.move_ids.picked = True
+        picking.button_validate()
+        cls.o_qty.action_create_invoice()
+        bill = cls.o_qty.invoice_ids
+        bill.invoice_date = "2022-06-20"
+        bill.invoice_line_ids.filtered("product_id").quantity = 12
+        bill.sudo().action_post()  # an accountant posts the bill
+        # the EUR order's event failed for good (no EUR rate on or before 2021-06-01)
+        cls.event_eur = cls.Event.search([("aggregateid", "=", str(cls.o_eur.id))])
+        cls.event_eur.write({"state": "failed", "attempts": 5, "error": "No EUR rate"})
+        # an order whose event has been pending for two hours
+        cls.o_stuck = cls.confirm(cls.create_order([(cls.steel, 1, 10.0)]))
+        cls.event_stuck = cls.Event.search([("aggregateid", "=", str(cls.o_stuck.id))])
+        cls.event_stuck.flush_recordset()
+        cls.env.cr.execute(
+            "UPDATE scope3_outbox_event SET create_date = %s WHERE id = %s",
+            [fields.Datetime.now() - timedelta(hours=2), cls.event_stuck.id],
+        )
+        cls.event_stuck.invalidate_recordset()
+        cls.orders = orders | cls.o_stuck
+        cls.products = cls.unmapped | cls.copper | cls.cement | cls.solvent | cls.steel
+        cls.activities = cls.env["scope3.activity"].search(
+            [("purchase_order_id", "in", cls.orders.ids)]
+        )
+        cls.universe = (
+            cls.products,
+            cls.orders,
+            cls.orders.order_line,
+            cls.activities,
+            cls.event_eur | cls.event_stuck,
+        )
+
+    def _activity(self, order):
+        return self.activities.filtered(lambda a: a.purchase_order_id == order)
+
+    def test_dataset_yields_exactly_the_expected_findings(self):
+        run = self.run_agent(self.dq_agent)
+        self.assertEqual(run.state, "done", run.error)
+        findings = self.findings_about(*self.universe, agent=self.dq_agent)
+        self.assertEqual(
+            self.summary(findings),
+            {
+                ("unmapped_product", "product.product", self.unmapped.id, "medium"),
+                ("missing_weight", "product.product", self.copper.id, "medium"),
+                ("missing_currency_rate", "purchase.order", self.o_eur.id, "high"),
+                (
+                    "outlier_intensity",
+                    "scope3.activity",
+                    self._activity(self.o_cement[-1]).id,
+                    "high",
+                ),
+                ("unit_mismatch", "product.product", self.solvent.id, "high"),
+                ("quantity_mismatch", "purchase.order.line", self.o_qty.order_line.id, "high"),
+                ("duplicate_vendor_ref", "purchase.order", self.o_ref2.id, "medium"),
+                ("event_failed", "scope3.outbox.event", self.event_eur.id, "high"),
+                ("event_stuck", "scope3.outbox.event", self.event_stuck.id, "medium"),
+            },
+        )
+        by_kind = {f.kind: f for f in findings}
+        self.assertEqual(
+            {f.kind: f.category for f in findings},
+            {
+                "unmapped_product": "completeness",
+                "missing_weight": "completeness",
+                "missing_currency_rate": "completeness",
+                "outlier_intensity": "plausibility",
+                "unit_mismatch": "plausibility",
+                "quantity_mismatch": "consistency",
+                "duplicate_vendor_ref": "consistency",
+                "event_failed": "timeliness",
+                "event_stuck": "timeliness",
+            },
+        )
+        # every finding has a confidence and a remediation proposal
+        for finding in findings:
+            self.assertTrue(0 < finding.confidence <= 1, finding.kind)
+            self.assertTrue(finding.proposal["action"], finding.kind)
+        self.assertEqual(by_kind["event_failed"].state, "proposed")  # executable: retry
+        self.assertEqual(by_kind["missing_weight"].state, "open")  # a person sets the weight
+        self.assertEqual(by_kind["quantity_mismatch"].proposal["gaps"], {"billed_vs_received": 0.2})
+        outlier = by_kind["outlier_intensity"].evidence["inputs"]
+        self.assertEqual(outlier["value"], 3924.0)
+        self.assertEqual(outlier["median"], 393.381)
+        self.assertEqual(outlier["n"], 6)
+        self.assertEqual(
+            by_kind["duplicate_vendor_ref"].evidence["inputs"]["others"], [self.o_ref1.name]
+        )
+        self.assertEqual(run.findings_count, len(self.Finding.search([("run_id", "=", run.id)])))
+        # a review activity for the responsible manager on each finding
+        self.assertEqual(by_kind["event_stuck"].activity_ids.user_id, self.carbon_manager)
+
+    def test_recommend_changes_no_data(self):
+        self.assertEqual(self.dq_agent.autonomy, "recommend")
+        self.run_agent(self.dq_agent)
+        self.assertEqual(self.event_eur.state, "failed")
+        self.assertEqual(self.event_stuck.state, "pending")
+        self.assertEqual(self.copper.weight, 0.0)
+        finding = self.findings_about(self.event_eur, agent=self.dq_agent)
+        self.assertEqual(finding.state, "proposed")
+
+    def test_resolved_findings_are_closed_by_the_next_run(self):
+        self.run_agent(self.dq_agent)
+        weight = self.findings_about(self.copper, agent=self.dq_agent)
+        self.assertEqual(weight.state, "open")
+        self.copper.weight = 8.5
+        run = self.run_agent(self.dq_agent)
+        self.assertEqual(weight.state, "dismissed")
+        self.assertEqual(weight.review_note, "Resolved.")
+        self.assertEqual(run.resolved_count, 1)
+        self.assertEqual(run.findings_count, 0)
+
+
+@tagged("post_install", "-at_install")
+class TestDataQualityClean(AgentsCommon):
+    def test_clean_data_yields_nothing(self):
+        orders = self.create_order([(self.steel, 10, 1000.0)]) | self.create_order(
+            [(self.cement, 2, 100.0), (self.steel, 1, 50.0)], currency=self.eur
+        )
+        orders[0].partner_ref = "INV-1"
+        orders[1].partner_ref = "INV-2"
+        self.confirm(orders)
+        self.run_attribution()
+        activities = self.env["scope3.activity"].search([("purchase_order_id", "in", orders.ids)])
+        self.assertEqual(set(activities.mapped("state")), {"attributed"})
+        events = self.Event.search([("aggregateid", "in", [str(i) for i in orders.ids])])
+        run = self.run_agent(self.dq_agent)
+        self.assertEqual(run.state, "done")
+        self.assertFalse(
+            self.findings_about(
+                self.steel | self.cement, orders, orders.order_line, activities, events
+            )
+        )

@@ -1,0 +1,131 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo.exceptions import UserError
+from odoo.tests import new_test_user, tagged
+
+from .common import KILL_SWITCH, AgentsCommon
+
+
+@tagged("post_install", "-at_install")
+class TestPolicyGuardrail(AgentsCommon):
+    """Cement (EPA v1.3 327310: 3.924 kg CO2e/USD) is above a 2.0 threshold; steel
+    (331110: 0.787) is not."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.policy_agent.write({"autonomy": "act", "intensity_threshold": 2.0})
+        cls.purchase_manager = new_test_user(
+            cls.env, login="s3_purchase_manager", groups="purchase.group_purchase_manager"
+        )
+
+    def test_plain_purchase_user_cannot_confirm(self):
+        order = self.create_order([(self.cement, 10, 100.0), (self.steel, 1, 100.0)])
+        order.with_user(self.plain_buyer).button_confirm()
+        self.assertEqual(order.state, "to approve")
+        self.assertTrue(order.scope3_carbon_hold)
+        self.assertIn(
+            "3.924 kg CO2e per USD is above the 2 threshold", order.scope3_carbon_hold_reason
+        )
+        self.assertNotIn("Hot-rolled", order.scope3_carbon_hold_reason)
+        self.assertIn("needs a Carbon Manager's approval", order.message_ids[0].body)
+        finding = self.Finding.browse(order.scope3_carbon_finding_id.id)
+        self.assertEqual(
+            (finding.kind, finding.state, finding.severity),
+            ("carbon_guardrail", "proposed", "high"),
+        )
+        self.assertEqual(finding.activity_ids.user_id, self.carbon_manager)
+        # neither the buyer nor a purchase manager can push it through
+        with self.assertRaises(UserError):
+            order.with_user(self.plain_buyer).button_approve()
+        with self.assertRaises(UserError):
+            order.with_user(self.purchase_manager).button_approve()
+        self.assertEqual(order.state, "to approve")
+        self.assertFalse(self.entries_of(order))
+        # the Carbon Manager approves: the order is confirmed, the approval logged
+        order.with_user(self.carbon_manager).action_scope3_carbon_approve()
+        self.assertEqual(order.state, "purchase")
+        self.assertEqual(order.scope3_carbon_approved_by_id, self.carbon_manager)
+        self.assertEqual(finding.state, "applied")
+        self.assertEqual(finding.reviewer_id, self.carbon_manager)
+        self.assertEqual(
+            finding.decision_ids.sorted("id").mapped("decision_type"),
+            ["finding", "approve", "apply"],
+        )
+        self.run_attribution()
+        self.assertTrue(self.entries_of(order))
+
+    def test_approving_the_finding_approves_the_order(self):
+        order = self.create_order([(self.cement, 1, 100.0)])
+        order.with_user(self.plain_buyer).button_confirm()
+        order.scope3_carbon_finding_id.with_user(self.carbon_manager).action_approve()
+        self.assertEqual(order.state, "purchase")
+
+    def test_carbon_manager_confirms_directly_and_it_is_logged(self):
+        order = self.create_order([(self.cement, 1, 100.0)], user=self.carbon_manager)
+        order.with_user(self.carbon_manager).button_confirm()
+        self.assertEqual(order.state, "purchase")
+        self.assertEqual(order.scope3_carbon_approved_by_id, self.carbon_manager)
+        self.assertEqual(order.scope3_carbon_finding_id.state, "applied")
+        self.assertIn(
+            "approve", order.scope3_carbon_finding_id.decision_ids.mapped("decision_type")
+        )
+
+    def test_below_threshold_goes_through(self):
+        order = self.create_order([(self.steel, 10, 100.0)])
+        order.with_user(self.plain_buyer).button_confirm()
+        self.assertEqual(order.state, "purchase")
+        self.assertFalse(order.scope3_carbon_hold)
+        self.assertFalse(order.scope3_carbon_finding_id)
+
+    def test_recommend_mode_warns_only(self):
+        self.policy_agent.autonomy = "recommend"
+        order = self.create_order([(self.cement, 1, 100.0)])
+        order.with_user(self.plain_buyer).button_confirm()
+        self.assertEqual(order.state, "purchase")
+        self.assertFalse(order.scope3_carbon_hold)
+        self.assertIn("recommendation only", order.message_ids[0].body)
+
+    def test_kill_switch_lifts_the_guardrail(self):
+        self.env["ir.config_parameter"].sudo().set_param(KILL_SWITCH, "True")
+        order = self.create_order([(self.cement, 1, 100.0)])
+        order.with_user(self.plain_buyer).button_confirm()
+        self.assertEqual(order.state, "purchase")
+
+    def test_policy_runs_never_release_holds(self):
+        order = self.create_order([(self.cement, 1, 100.0)])
+        order.with_user(self.plain_buyer).button_confirm()
+        run = self.run_agent(self.policy_agent)
+        self.assertEqual(run.state, "done")
+        self.assertEqual(order.scope3_carbon_finding_id.state, "proposed")
+        self.assertEqual(order.state, "to approve")
+
+    def test_top_emitting_vendor_with_poor_data(self):
+        """The vendor's history (spend-based, DQ 4) makes it the top emitter: its next
+        order needs a carbon approval even though steel is below the threshold."""
+        self.policy_agent.write({"top_vendor_count": 3, "top_vendor_dq": 4})
+        history = self.create_order([(self.steel, 100, 1000.0)])
+        history.with_user(self.plain_buyer).button_confirm()
+        self.run_attribution()
+        entry = self.entries_of(history)
+        self.assertEqual((entry.method, entry.dq_score), ("spend_based", 4))
+        order = self.create_order([(self.steel, 1, 10.0)])
+        order.with_user(self.plain_buyer).button_confirm()
+        self.assertEqual(order.state, "to approve")
+        self.assertIn(
+            "top-3 emitting vendor #1 with data quality 4.0", order.scope3_carbon_hold_reason
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestLockDate(AgentsCommon):
+    def test_locked_period_refuses_entries(self):
+        self.company.scope3_lock_date = "2022-12-31"
+        locked = self.confirm(self.create_order([(self.steel, 1, 100.0)]))
+        open_ = self.confirm(
+            self.create_order([(self.steel, 1, 100.0)], date="2023-02-01 10:00:00")
+        )
+        self.run_attribution()
+        self.assertFalse(self.entries_of(locked))
+        event = self.Event.search([("aggregateid", "=", str(locked.id))])
+        self.assertIn("locked up to 2022-12-31", event.error)
+        self.assertTrue(self.entries_of(open_))
