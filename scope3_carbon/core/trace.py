@@ -22,7 +22,12 @@ def canonical_json(trace):
 
 def trace_hash(trace):
     """SHA-256 (hex) of the canonical JSON of ``trace``."""
-    return hashlib.sha256(canonical_json(trace).encode("utf-8")).hexdigest()
+    return text_hash(canonical_json(trace))
+
+
+def text_hash(text):
+    """SHA-256 (hex) of a trace already in canonical JSON form."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def replay(trace):

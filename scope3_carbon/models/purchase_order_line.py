@@ -4,6 +4,7 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.tools import float_compare
 
+from ..tools import insert_rows
 from .purchase_order import CONFIRMED_STATES
 
 
@@ -57,7 +58,11 @@ class PurchaseOrderLine(models.Model):
         activities = Activity.search([("purchase_line_id", "in", self.ids)])
         by_line = {activity.purchase_line_id: activity for activity in activities}
         missing = self.filtered(lambda line: line not in by_line)
-        created = Activity.create([vals_by_line[line] for line in missing])
+        # set-based: activities are written by code only, and the cron creates thousands
+        created = insert_rows(
+            Activity, [vals_by_line[line] for line in missing], defaults={"state": "pending"}
+        )
+        missing.invalidate_recordset(["scope3_activity_ids"])
         by_line.update(zip(missing, created, strict=True))
         return by_line
 

@@ -165,8 +165,9 @@ class Scope3Activity(models.Model):
             activity = plan["activity"]
             for stage, desired in plan["stages"].items():
                 desired = [d for d in desired if d["co2e"]]
+                texts = [trace_core.canonical_json(d["trace"]) for d in desired]
                 current = active.get((activity, stage), Entry.browse())
-                wanted = sorted(trace_core.trace_hash(d["trace"]) for d in desired)
+                wanted = sorted(trace_core.text_hash(text) for text in texts)
                 if sorted(current.mapped("trace_hash")) == wanted:
                     continue
                 for entry in current:
@@ -174,13 +175,13 @@ class Scope3Activity(models.Model):
                         json.loads(entry.trace), entry.trace_hash, entry.id, plan["reason"]
                     )
                     vals_list.append(entry._scope3_reversal_vals(co2e, trace, plan["event"]))
-                for figure in desired:
+                for figure, text in zip(desired, texts, strict=True):
                     vals_list.append(
                         dict(
                             activity._scope3_entry_base_vals(plan["event"]),
                             stage=stage,
                             co2e_kg=float(figure["co2e"]),
-                            trace=trace_core.canonical_json(figure["trace"]),
+                            trace=text,
                             **figure["entry_vals"],
                         )
                     )

@@ -6,6 +6,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..core import trace as trace_core
+from ..tools import insert_rows
 
 STAGES = [
     ("commitment", "Commitment"),
@@ -283,46 +284,25 @@ class Scope3EmissionEntry(models.Model):
         fields (activity, order line and order kg CO2e) are marked for recomputation as
         ``create`` would.
         """
-        if not vals_list:
-            return self.browse()
-        columns = [
-            name
-            for name, field in self._fields.items()
-            if field.store and field.column_type and name not in models.MAGIC_COLUMNS
-        ]
-        rows = []
+        prepared = []
         for vals in vals_list:
-            vals = dict({"state": "posted", "basis": "location"}, **vals)
             if not vals.get("trace"):
                 raise UserError(self.env._("An emission entry needs its calculation trace."))
-            trace = json.loads(vals["trace"])
-            vals["trace"] = trace_core.canonical_json(trace)
-            vals["trace_hash"] = trace_core.trace_hash(trace)
-            vals["is_reversal"] = bool(vals.get("reversed_entry_id"))
-            vals["dq_weighted_kg"] = (vals.get("dq_score") or 0) * (vals.get("co2e_kg") or 0.0)
-            unknown = set(vals) - set(columns)
-            if unknown:
-                raise ValueError(f"unknown ledger columns {sorted(unknown)}")
-            rows.append(
-                SQL(
-                    "(%s, %s, %s, now() at time zone 'UTC', now() at time zone 'UTC')",
-                    SQL(", ").join(
-                        SQL("%s", None if vals.get(name) is False else vals.get(name))
-                        for name in columns
-                    ),
-                    self.env.uid,
-                    self.env.uid,
+            # a dict is serialised here; a string must already be canonical JSON (made by
+            # core.trace.canonical_json in this process), its hash is taken as it is
+            text = vals["trace"]
+            if not isinstance(text, str):
+                text = trace_core.canonical_json(text)
+            prepared.append(
+                dict(
+                    vals,
+                    trace=text,
+                    trace_hash=trace_core.text_hash(text),
+                    is_reversal=bool(vals.get("reversed_entry_id")),
+                    dq_weighted_kg=(vals.get("dq_score") or 0) * (vals.get("co2e_kg") or 0.0),
                 )
             )
-        self.env.cr.execute(
-            SQL(
-                "INSERT INTO scope3_emission_entry (%s, create_uid, write_uid, create_date, "
-                "write_date) VALUES %s RETURNING id",
-                SQL(", ").join(SQL.identifier(name) for name in columns),
-                SQL(", ").join(rows),
-            )
-        )
-        entries = self.browse([row[0] for row in self.env.cr.fetchall()])
+        entries = insert_rows(self, prepared, defaults={"state": "posted", "basis": "location"})
         # what the ORM's create would do for the inverse one2manys and their dependents
         activities = self.env["scope3.activity"].browse({vals["activity_id"] for vals in vals_list})
         activities.invalidate_recordset(["entry_ids"])

@@ -1,0 +1,1 @@
+from .sql_insert import insert_rows
