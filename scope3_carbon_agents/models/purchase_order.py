@@ -81,6 +81,13 @@ class PurchaseOrder(models.Model):
         """Evaluate the carbon guardrails of these orders before their confirmation."""
         Policy = self.env["scope3.agent.policy"]
         agent = Policy._policy_agent()
+        if not agent or not (agent.intensity_threshold > 0 or agent.top_vendor_count > 0):
+            # no guardrail configured (or agents stopped): nothing to compute at
+            # confirmation; only lift holds left from an earlier configuration
+            self.filtered("scope3_carbon_hold").sudo().write(
+                {"scope3_carbon_hold": False, "scope3_carbon_hold_reason": False}
+            )
+            return
         for order in self:
             if order.scope3_carbon_approved_by_id:
                 continue
