@@ -218,6 +218,33 @@ class TestFactorLibrary(Scope3Common):
         with self.assertRaises(UserError):
             bad.action_import()
 
+    def test_ember_and_epa_hub_imports(self):
+        """Ember grid intensities (GBR 2024 215.79 gCO2e/kWh = 0.21579 kg/kWh) and EPA Hub
+        table 8 (7 transport rows; medium/heavy-duty truck per short ton-mile
+        0.186 kg CO2 + 0.0016 g CH4 x 28 + 0.0054 g N2O x 265 = 0.1874758 kg CO2e)."""
+        ember_dir = SOURCES / "ember_grid_intensity_via_co2js"
+        ember = self.Set._scope3_import(
+            "ember", {"data": read(ember_dir / "average-intensities.json")}
+        )
+        self.assertEqual((ember.factor_count, ember.factor_type), (222, "activity"))
+        gbr = self.env["scope3.factor"].search([("set_id", "=", ember.id), ("key", "=", "GBR")])
+        self.assertEqual((gbr.value, gbr.key_type, gbr.data_year), (0.21579, "grid", 2024))
+        self.assertEqual(gbr.uom_id, self.env.ref("scope3_carbon.uom_kwh"))
+        hub_dir = SOURCES / "epa_ghg_emission_factors_hub_2025"
+        hub = self.Set._scope3_import(
+            "epa_hub", {"data": read(hub_dir / "DERIVED_table8_scope3_cat4_cat9_transport.csv")}
+        )
+        self.assertEqual((hub.factor_count, hub.region), (7, "US"))
+        truck = self.env["scope3.factor"].search(
+            [
+                ("set_id", "=", hub.id),
+                ("uom_code", "=", "short_ton.mile"),
+                ("name", "ilike", "Medium- and Heavy-Duty Truck"),
+            ]
+        )
+        self.assertEqual(truck.value, 0.1874758)
+        self.assertEqual(truck.uom_id, self.env.ref("scope3_carbon.uom_short_ton_mile"))
+
     def test_four_eyes_publication(self):
         self.company.scope3_four_eyes_publish = True
         with self.assertRaises(UserError):
