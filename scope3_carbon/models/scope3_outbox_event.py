@@ -4,6 +4,8 @@ import logging
 import threading
 from datetime import timedelta
 
+import psycopg2
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -190,15 +192,24 @@ class Scope3OutboxEvent(models.Model):
     def _scope3_claim(self, limit):
         """Lock and return up to ``limit`` due pending events (skipping locked ones)."""
         self.env["scope3.outbox.event"].flush_model()
-        self.env.cr.execute(
-            SQL(
-                "SELECT id FROM scope3_outbox_event WHERE state = 'pending' "
-                "AND (next_attempt_at IS NULL OR next_attempt_at <= now() at time zone 'UTC') "
-                "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
-                limit,
-            )
-        )
-        return self.browse([row[0] for row in self.env.cr.fetchall()])
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM scope3_outbox_event WHERE state = 'pending' AND "
+                        "(next_attempt_at IS NULL OR next_attempt_at <= now() at time zone 'UTC') "
+                        "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+                        limit,
+                    ),
+                    log_exceptions=False,
+                )
+                ids = [row[0] for row in self.env.cr.fetchall()]
+        except psycopg2.errors.SerializationFailure:
+            # a row was processed by another worker after this transaction's snapshot:
+            # claim nothing now, the next batch (a new transaction) sees the current state
+            _logger.info("Scope 3 outbox: concurrent worker, claiming again next batch")
+            return self.browse()
+        return self.browse(ids)
 
     @api.model
     def _scope3_count_due(self):

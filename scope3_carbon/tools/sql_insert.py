@@ -21,13 +21,18 @@ def insert_rows(model, vals_list, defaults=None):
         if field.store and field.column_type and name not in models.MAGIC_COLUMNS
     ]
     known = set(columns)
+    # False is SQL NULL for every type but booleans (the ORM stores false there)
+    booleans = {name for name in columns if model._fields[name].type == "boolean"}
     params = []
     for vals in vals_list:
         vals = dict(defaults or {}, **vals)
         unknown = set(vals) - known
         if unknown:
             raise ValueError(f"unknown columns of {model._name}: {sorted(unknown)}")
-        params.extend(None if vals.get(name) is False else vals.get(name) for name in columns)
+        params.extend(
+            None if vals.get(name) is False and name not in booleans else vals.get(name, None)
+            for name in columns
+        )
     # one placeholder per value (psycopg2 adapts them); identifiers come from the model
     row = "(" + ", ".join(["%s"] * len(columns)) + ", %s, %s, now() at time zone 'UTC', "
     row += "now() at time zone 'UTC')"
@@ -43,5 +48,7 @@ def insert_rows(model, vals_list, defaults=None):
         SQL(", ").join(SQL.identifier(name) for name in columns),
     )
     query = head.code + ", ".join([row] * len(vals_list)) + " RETURNING id"
-    model.env.cr.execute(query, all_params)
+    # a unique or serialization conflict with a concurrent worker is handled by the
+    # caller's savepoint: no ERROR line for it in the log
+    model.env.cr.execute(query, all_params, log_exceptions=False)
     return model.browse([r[0] for r in model.env.cr.fetchall()])
