@@ -12,6 +12,8 @@ from . import product_template
 from . import purchase_order
 from . import purchase_order_line
 from . import stock_move
+from . import stock_picking
+from . import res_partner
 from . import account_move
 from . import res_company
 from . import res_config_settings

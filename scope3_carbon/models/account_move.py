@@ -1,9 +1,37 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import models
+from odoo import fields, models
 
 
 class AccountMove(models.Model):
     _inherit = "account.move"
+
+    scope3_co2e_kg = fields.Float(
+        string="kg CO2e",
+        digits=(16, 3),
+        compute="_compute_scope3_co2e_kg",
+        help="Net of the ledger entries posted from this bill (reversals included).",
+    )
+    scope3_entry_count = fields.Integer(compute="_compute_scope3_co2e_kg")
+
+    def _compute_scope3_co2e_kg(self):
+        # sudo: the figure is shown to whoever sees the bill; the entries stay protected
+        groups = (
+            self.env["scope3.emission.entry"]
+            .sudo()
+            ._read_group(
+                [("account_move_id", "in", self.ids)],
+                ["account_move_id"],
+                ["co2e_kg:sum", "__count"],
+            )
+        )
+        totals = {move.id: (kg, count) for move, kg, count in groups}
+        for move in self:
+            move.scope3_co2e_kg, move.scope3_entry_count = totals.get(move.id, (0.0, 0))
+
+    def action_view_scope3_entries(self):
+        return self.env["scope3.emission.entry"]._scope3_action(
+            [("account_move_id", "in", self.ids)]
+        )
 
     def _post(self, soft=True):
         """Capture posted vendor bills and refunds of purchase orders (``_post`` returns

@@ -42,9 +42,32 @@ class ProductTemplate(models.Model):
         "It takes precedence over the NAICS code.",
     )
 
+    scope3_entry_count = fields.Integer(compute="_compute_scope3_entry_count")
+
     @api.constrains("scope3_naics_code")
     def _check_scope3_naics_code(self):
         check_naics_codes(self, "scope3_naics_code")
+
+    def _compute_scope3_entry_count(self):
+        groups = (
+            self.env["scope3.emission.entry"]
+            .sudo()
+            ._read_group(
+                [("product_id.product_tmpl_id", "in", self.ids)],
+                ["product_id"],
+                ["__count"],
+            )
+        )
+        counts = {}
+        for product, count in groups:
+            counts[product.product_tmpl_id.id] = counts.get(product.product_tmpl_id.id, 0) + count
+        for template in self:
+            template.scope3_entry_count = counts.get(template.id, 0)
+
+    def action_view_scope3_entries(self):
+        return self.env["scope3.emission.entry"]._scope3_action(
+            [("product_id.product_tmpl_id", "in", self.ids)]
+        )
 
     @api.onchange("scope3_naics_code")
     def _onchange_scope3_naics_code(self):

@@ -116,9 +116,6 @@ class PurchaseOrder(models.Model):
     # Actions
     # ------------------------------------------------------------------------------------
     def action_view_scope3_entries(self):
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "scope3_carbon.scope3_emission_entry_action"
+        return self.env["scope3.emission.entry"]._scope3_action(
+            [("purchase_order_id", "in", self.ids)]
         )
-        action["domain"] = [("purchase_order_id", "in", self.ids)]
-        action["context"] = {}
-        return action

@@ -222,12 +222,7 @@ class Scope3Activity(models.Model):
     # Actions
     # ------------------------------------------------------------------------------------
     def action_view_entries(self):
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "scope3_carbon.scope3_emission_entry_action"
-        )
-        action["domain"] = [("activity_id", "in", self.ids)]
-        action["context"] = {}
-        return action
+        return self.env["scope3.emission.entry"]._scope3_action([("activity_id", "in", self.ids)])
 
     def action_retry_attribution(self):
         """Attribute these activities again (e.g. after mapping their products)."""

@@ -366,6 +366,16 @@ class Scope3EmissionEntry(models.Model):
             "product_id": self.product_id.id,
         }
 
+    @api.model
+    def _scope3_action(self, domain):
+        """The ledger action restricted to ``domain`` (smart buttons of the documents)."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "scope3_carbon.scope3_emission_entry_action"
+        )
+        action["domain"] = domain
+        action["context"] = {}
+        return action
+
     def _scope3_verify(self):
         """Problems found when re-hashing and replaying each entry's trace, by entry."""
         return {

@@ -333,9 +333,4 @@ class Scope3OutboxEvent(models.Model):
 
     def action_view_entries(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "scope3_carbon.scope3_emission_entry_action"
-        )
-        action["domain"] = [("event_id", "=", self.id)]
-        action["context"] = {}
-        return action
+        return self.env["scope3.emission.entry"]._scope3_action([("event_id", "=", self.id)])

@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import json
 
+from odoo import fields
 from odoo.tests import Form, new_test_user, tagged
 
 from .common import Scope3Common
@@ -47,6 +48,19 @@ class TestPurchaseAttribution(Scope3Common):
         activity = order.order_line.scope3_activity_ids
         self.assertEqual(activity.state, "attributed")
         self.assertEqual(activity.co2e_kg, 7870.0)
+        # the vendor's 12-month figure counts entries dated within 365 days of today:
+        # this 2022 order is older, a copy dated today counts (10,000 USD of this year,
+        # deflated from the CPI's last year, is the entry's own figure)
+        self.assertEqual(self.vendor.scope3_co2e_12m_kg, 0.0)
+        recent = self.create_order([(self.steel, 10, 1000.0)], date=fields.Datetime.now())
+        recent.button_confirm()
+        self.run_attribution()
+        self.vendor.invalidate_recordset(["scope3_co2e_12m_kg"])
+        self.assertEqual(self.vendor.scope3_co2e_12m_kg, self.entries_of(recent).co2e_kg)
+        domain = self.vendor.action_view_scope3_entries()["domain"]
+        self.assertEqual(
+            self.Entry.search(domain), self.entries_of(order) | self.entries_of(recent)
+        )
 
     def test_eur_order_converts_at_order_date_rate(self):
         """9,000 EUR on 2022-06-15 at 0.9 EUR/USD (the rate of 2022-01-01, not the later

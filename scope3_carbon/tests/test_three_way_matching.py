@@ -72,6 +72,17 @@ class TestThreeWayMatching(Scope3Common):
         )
         self.assertEqual(self.net(order), 7870.0)
         self.assertEqual(order.scope3_co2e_kg, 7870.0)
+        # lineage from the documents: bill, receipts, product, vendor
+        self.assertEqual((bill.scope3_co2e_kg, bill.scope3_entry_count), (7870.0, 1))
+        bill_domain = bill.action_view_scope3_entries()["domain"]
+        self.assertEqual(self.Entry.search(bill_domain).stage, "bill")
+        receipt = order.picking_ids.sorted("id")[0]
+        self.assertEqual(receipt.scope3_entry_count, len(self.entries_of(order)))
+        self.assertEqual(
+            self.Entry.search(receipt.action_view_scope3_entries()["domain"]),
+            self.entries_of(order),
+        )
+        self.assertGreaterEqual(self.steel.product_tmpl_id.scope3_entry_count, 7)
         bill_entry = self.entries_of(order).filtered(lambda e: e.stage == "bill")
         self.assertEqual(bill_entry.account_move_id, bill)
         self.assertEqual(bill_entry.date, bill.date)  # the accounting date of the bill

@@ -1,0 +1,44 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import timedelta
+
+from odoo import fields, models
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    scope3_co2e_12m_kg = fields.Float(
+        string="kg CO2e (12 months)",
+        digits=(16, 3),
+        compute="_compute_scope3_co2e_12m_kg",
+        help="Net Scope 3 emissions of purchases from this vendor (and its contacts) dated "
+        "within the last 365 days, in the companies you work in.",
+    )
+
+    def _compute_scope3_co2e_12m_kg(self):
+        since = fields.Date.context_today(self) - timedelta(days=365)
+        commercial = self.commercial_partner_id
+        groups = (
+            self.env["scope3.emission.entry"]
+            .sudo()
+            ._read_group(
+                [
+                    ("partner_id.commercial_partner_id", "in", commercial.ids),
+                    ("date", ">", since),
+                    ("company_id", "in", self.env.companies.ids),
+                ],
+                ["partner_id"],
+                ["co2e_kg:sum"],
+            )
+        )
+        totals = {}
+        for partner, kg in groups:
+            key = partner.commercial_partner_id.id
+            totals[key] = totals.get(key, 0.0) + kg
+        for partner in self:
+            partner.scope3_co2e_12m_kg = totals.get(partner.commercial_partner_id.id, 0.0)
+
+    def action_view_scope3_entries(self):
+        return self.env["scope3.emission.entry"]._scope3_action(
+            [("partner_id.commercial_partner_id", "in", self.commercial_partner_id.ids)]
+        )
