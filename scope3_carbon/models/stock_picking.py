@@ -8,11 +8,20 @@ class StockPicking(models.Model):
     scope3_entry_count = fields.Integer(compute="_compute_scope3_entry_count")
 
     def _compute_scope3_entry_count(self):
-        Entry = self.env["scope3.emission.entry"].sudo()  # a count, shown with the picking
+        # sudo: a count shown with the picking; one grouped query for all pickings
+        groups = (
+            self.env["scope3.emission.entry"]
+            .sudo()
+            ._read_group(
+                [("purchase_line_id", "in", self.move_ids.purchase_line_id.ids)],
+                ["purchase_line_id"],
+                ["__count"],
+            )
+        )
+        by_line = {line.id: count for line, count in groups}
         for picking in self:
-            lines = picking.move_ids.purchase_line_id
-            picking.scope3_entry_count = (
-                Entry.search_count([("purchase_line_id", "in", lines.ids)]) if lines else 0
+            picking.scope3_entry_count = sum(
+                by_line.get(line_id, 0) for line_id in picking.move_ids.purchase_line_id.ids
             )
 
     def action_view_scope3_entries(self):
