@@ -1,5 +1,4 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.tools import float_compare
@@ -60,7 +59,9 @@ class PurchaseOrderLine(models.Model):
         missing = self.filtered(lambda line: line not in by_line)
         # set-based: activities are written by code only, and the cron creates thousands
         created = insert_rows(
-            Activity, [vals_by_line[line] for line in missing], defaults={"state": "pending"}
+            Activity,
+            [vals_by_line[line] for line in missing],
+            defaults={"state": "pending", "source_type": "purchase_line"},
         )
         missing.invalidate_recordset(["scope3_activity_ids"])
         by_line.update(zip(missing, created, strict=True))
@@ -114,54 +115,8 @@ class PurchaseOrderLine(models.Model):
             stage, stage_sources, reason = line._scope3_stage_sources(activities[line])
             plan["reason"] = reason
             sources += [(line, stage, source) for source in stage_sources]
-        self._scope3_estimate_sources(plans, sources)
+        self.env["scope3.activity"]._scope3_estimate_sources(plans, sources)
         return self.env["scope3.activity"]._scope3_apply(list(plans.values()))
-
-    def _scope3_estimate_sources(self, plans, sources):
-        """Resolve and compute every source, grouped by company and date; fill the plans."""
-        Activity = self.env["scope3.activity"]
-        groups = defaultdict(list)
-        for item in sources:
-            groups[(item[2]["company"], item[2]["date"])].append(item)
-        for (company, date), items in groups.items():
-            factor_set, resolved = self.env["scope3.factor"]._scope3_candidates(
-                company, date, [source["resolution_item"] for _l, _s, source in items]
-            )
-            rates = company._scope3_rates_getter(date)
-            for (line, stage, source), (candidates, path, rule) in zip(
-                items, resolved, strict=True
-            ):
-                plan = plans[line]
-                if rule.category_id:
-                    plan["activity_vals"]["category_id"] = rule.category_id.id
-                if plan.get("keep"):
-                    continue
-                estimate = Activity._scope3_estimate(source, candidates, path, rates)
-                if not estimate:
-                    # nothing to count it with: keep whatever was counted, flag the gap
-                    plan["keep"] = True
-                    plan["activity_vals"].update(
-                        state="unmapped",
-                        message=line._scope3_unmapped_message(factor_set, path),
-                        factor_id=False,
-                        resolution_level=False,
-                        dq_score=False,
-                    )
-                    continue
-                estimate["entry_vals"].update(source["entry_vals"])
-                plan["stages"][stage].append(estimate)
-                plan["activity_vals"].update(
-                    state="attributed",
-                    message=False,
-                    factor_id=estimate["factor"].id,
-                    resolution_level=estimate["level"],
-                    dq_score=estimate["entry_vals"]["dq_score"],
-                )
-        for plan in plans.values():
-            category = plan["activity_vals"]["category_id"]
-            for figures in plan["stages"].values():
-                for figure in figures:
-                    figure["entry_vals"]["category_id"] = category
 
     def _scope3_stage_sources(self, activity):
         """The stage to count for this line of a confirmed order, its sources (what to
@@ -283,33 +238,3 @@ class PurchaseOrderLine(models.Model):
             "account": self.env["account.account"],
             "operation": "purchase",
         }
-
-    def _scope3_unmapped_message(self, factor_set, path):
-        if not path:
-            return self.env._(
-                "No emission factor for this line: give the product (or its category) a "
-                "NAICS code or an activity factor, add a mapping rule, or set a company "
-                "default NAICS code."
-            )
-        unusable = [step for step in path if step.get("usable") is False]
-        missing = [step for step in path if not step.get("found")]
-        parts = []
-        if missing and not factor_set:
-            parts.append(self.env._("No published spend-based emission factor set applies."))
-        elif missing:
-            parts.append(
-                self.env._(
-                    "No factor in %(set)s for %(keys)s.",
-                    set=factor_set.display_name,
-                    keys=", ".join(f"{step['key']} ({step['level']})" for step in missing),
-                )
-            )
-        if unusable:
-            parts.append(
-                self.env._(
-                    "Factors found but not applicable to the line's unit: %(keys)s (give the "
-                    "product a weight, or use a factor in a compatible unit).",
-                    keys=", ".join(f"{step['key']} ({step['level']})" for step in unusable),
-                )
-            )
-        return " ".join(parts)

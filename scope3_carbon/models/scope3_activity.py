@@ -11,11 +11,21 @@ from ..core import trace as trace_core
 from ..core.conversion import to_decimal
 from .scope3_emission_entry import RESOLUTION_LEVELS
 
+SOURCE_TYPES = [
+    ("purchase_line", "Purchase order line"),
+    ("bill_line", "Vendor bill line"),
+    ("invoice_line", "Customer invoice line"),
+    ("transport", "Transport"),
+    ("manual", "Manual"),
+]
+
 
 class Scope3Activity(models.Model):
     """The canonical business activity behind emission entries.
 
-    One activity per purchase order line. It holds the latest quantities and amounts of
+    One activity per source (``source_type``): a purchase order line (with its receipts
+    and bill lines), a vendor bill line without an order, a customer invoice line (sold
+    products), a transport leg of a receipt or delivery, or a manual activity. It holds the latest quantities and amounts of
     the line, the outcome of the last attribution (mapped or not, and why) and the net
     kg CO2e of its entries. It is the hub of the lineage: from an activity to its source
     documents, its entries and the events that produced them.
@@ -27,6 +37,15 @@ class Scope3Activity(models.Model):
     _check_company_auto = True
 
     name = fields.Char(required=True, readonly=True)
+    source_type = fields.Selection(
+        SOURCE_TYPES, required=True, default="purchase_line", readonly=True, index=True
+    )
+    source_key = fields.Char(
+        readonly=True,
+        index="btree_not_null",
+        help="Identity of the source for activities that are not a purchase order line "
+        "(model:id[:qualifier]); unique.",
+    )
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
     purchase_order_id = fields.Many2one(
         "purchase.order", readonly=True, index="btree_not_null", ondelete="set null"
@@ -36,6 +55,15 @@ class Scope3Activity(models.Model):
         readonly=True,
         index="btree_not_null",
         ondelete="set null",
+    )
+    account_move_id = fields.Many2one(
+        "account.move", string="Invoice / Bill", readonly=True, index="btree_not_null"
+    )
+    account_move_line_id = fields.Many2one(
+        "account.move.line", readonly=True, index="btree_not_null", ondelete="set null"
+    )
+    picking_id = fields.Many2one(
+        "stock.picking", string="Transfer", readonly=True, index="btree_not_null"
     )
     partner_id = fields.Many2one("res.partner", string="Vendor", readonly=True, index=True)
     product_id = fields.Many2one("product.product", readonly=True, index=True)
@@ -80,6 +108,7 @@ class Scope3Activity(models.Model):
             "unique(purchase_line_id)",
             "A purchase order line has one Scope 3 activity.",
         ),
+        ("source_key_uniq", "unique(source_key)", "A source has one Scope 3 activity."),
     ]
 
     @api.depends("entry_ids.co2e_kg")
@@ -212,6 +241,9 @@ class Scope3Activity(models.Model):
             "category_id": self.category_id.id,
             "purchase_order_id": self.purchase_order_id.id,
             "purchase_line_id": self.purchase_line_id.id,
+            "account_move_id": self.account_move_id.id,
+            "account_move_line_id": self.account_move_line_id.id,
+            "picking_id": self.picking_id.id,
             "partner_id": self.partner_id.id,
             "product_id": self.product_id.id,
             "correlation_id": self.correlation_id,
@@ -229,6 +261,91 @@ class Scope3Activity(models.Model):
         orders = self.purchase_order_id
         orders._scope3_capture("purchase.order.reattribute")
         return True
+
+    @api.model
+    def _scope3_estimate_sources(self, plans, sources):
+        """Resolve and compute every source, grouped by company and date; fill the plans.
+
+        Shared by every kind of activity (purchase lines, bill lines, receipts, ...).
+
+        :param dict plans: key -> plan (see ``_scope3_apply``); the plan's
+            ``activity_vals`` must hold ``category_id``
+        :param list sources: ``(key, stage, source)`` triples; ``source`` as
+            ``_scope3_estimate`` takes it, plus ``resolution_item`` (for
+            ``scope3.factor._scope3_candidates``) and ``entry_vals``
+        """
+        Activity = self
+        groups = defaultdict(list)
+        for item in sources:
+            groups[(item[2]["company"], item[2]["date"])].append(item)
+        for (company, date), items in groups.items():
+            factor_set, resolved = self.env["scope3.factor"]._scope3_candidates(
+                company, date, [source["resolution_item"] for _l, _s, source in items]
+            )
+            rates = company._scope3_rates_getter(date)
+            for (key, stage, source), (candidates, path, rule) in zip(items, resolved, strict=True):
+                plan = plans[key]
+                if rule.category_id:
+                    plan["activity_vals"]["category_id"] = rule.category_id.id
+                if plan.get("keep"):
+                    continue
+                estimate = Activity._scope3_estimate(source, candidates, path, rates)
+                if not estimate:
+                    # nothing to count it with: keep whatever was counted, flag the gap
+                    plan["keep"] = True
+                    plan["activity_vals"].update(
+                        state="unmapped",
+                        message=self._scope3_unmapped_message(factor_set, path),
+                        factor_id=False,
+                        resolution_level=False,
+                        dq_score=False,
+                    )
+                    continue
+                estimate["entry_vals"].update(source["entry_vals"])
+                plan["stages"][stage].append(estimate)
+                plan["activity_vals"].update(
+                    state="attributed",
+                    message=False,
+                    factor_id=estimate["factor"].id,
+                    resolution_level=estimate["level"],
+                    dq_score=estimate["entry_vals"]["dq_score"],
+                )
+        for plan in plans.values():
+            category = plan["activity_vals"]["category_id"]
+            for figures in plan["stages"].values():
+                for figure in figures:
+                    figure["entry_vals"]["category_id"] = category
+
+    @api.model
+    def _scope3_unmapped_message(self, factor_set, path):
+        if not path:
+            return self.env._(
+                "No emission factor for this line: give the product (or its category) a "
+                "NAICS code or an activity factor, add a mapping rule, or set a company "
+                "default NAICS code."
+            )
+        unusable = [step for step in path if step.get("usable") is False]
+        missing = [step for step in path if not step.get("found")]
+        parts = []
+        if missing and not factor_set:
+            parts.append(self.env._("No published spend-based emission factor set applies."))
+        elif missing:
+            parts.append(
+                self.env._(
+                    "No factor in %(set)s for %(keys)s.",
+                    set=factor_set.display_name,
+                    keys=", ".join(f"{step['key']} ({step['level']})" for step in missing),
+                )
+            )
+        if unusable:
+            parts.append(
+                self.env._(
+                    "Factors found but not applicable to the line's unit: %(keys)s (give the "
+                    "product a weight, or use a factor in a compatible unit).",
+                    keys=", ".join(f"{step['key']} ({step['level']})" for step in unusable),
+                )
+            )
+        return " ".join(parts)
 
     # ------------------------------------------------------------------------------------
     # Estimation: first usable candidate of the resolution chain -> figure and trace

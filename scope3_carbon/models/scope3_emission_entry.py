@@ -76,6 +76,9 @@ class Scope3EmissionEntry(models.Model):
         "correlation_id",
         "purchase_order_id",
         "purchase_line_id",
+        "account_move_id",
+        "account_move_line_id",
+        "picking_id",
         "partner_id",
         "product_id",
         "create_date",
@@ -184,6 +187,9 @@ class Scope3EmissionEntry(models.Model):
         readonly=True,
         index="btree_not_null",
         ondelete="set null",
+    )
+    picking_id = fields.Many2one(
+        "stock.picking", string="Transfer", readonly=True, index="btree_not_null"
     )
     partner_id = fields.Many2one("res.partner", string="Vendor", readonly=True, index=True)
     product_id = fields.Many2one("product.product", readonly=True, index=True)
@@ -362,6 +368,7 @@ class Scope3EmissionEntry(models.Model):
             "correlation_id": self.correlation_id,
             "purchase_order_id": self.purchase_order_id.id,
             "purchase_line_id": self.purchase_line_id.id,
+            "picking_id": self.picking_id.id,
             "partner_id": self.partner_id.id,
             "product_id": self.product_id.id,
         }
