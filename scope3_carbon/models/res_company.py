@@ -48,6 +48,25 @@ class ResCompany(models.Model):
         string="Four-Eyes on Factor Sets",
         help="The user who imported a factor set cannot publish it.",
     )
+    scope3_four_eyes_restatement = fields.Boolean(
+        string="Four-Eyes on Restatements",
+        help="The user who proposed a restatement cannot approve it.",
+    )
+    scope3_base_year = fields.Integer(
+        string="Base Year",
+        help="Year the Scope 3 inventory is tracked against (GHG Protocol base year).",
+    )
+    scope3_significance_pct = fields.Float(
+        string="Significance Threshold (%)",
+        default=5.0,
+        help="A restatement is significant when it changes the base-year inventory (or the "
+        "period it restates) by at least this share.",
+    )
+    scope3_lock_date = fields.Date(
+        string="Scope 3 Lock Date",
+        help="No emission entry dated on or before this date can be posted: approved "
+        "restatements of a locked period are posted in the open period. Empty: no lock.",
+    )
 
     @api.constrains("scope3_default_naics_code")
     def _check_scope3_default_naics_code(self):

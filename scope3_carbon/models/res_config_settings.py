@@ -21,6 +21,14 @@ class ResConfigSettings(models.TransientModel):
     scope3_four_eyes_publish = fields.Boolean(
         related="company_id.scope3_four_eyes_publish", readonly=False
     )
+    scope3_four_eyes_restatement = fields.Boolean(
+        related="company_id.scope3_four_eyes_restatement", readonly=False
+    )
+    scope3_base_year = fields.Integer(related="company_id.scope3_base_year", readonly=False)
+    scope3_significance_pct = fields.Float(
+        related="company_id.scope3_significance_pct", readonly=False
+    )
+    scope3_lock_date = fields.Date(related="company_id.scope3_lock_date", readonly=False)
     scope3_batch_size = fields.Integer(
         string="Attribution Batch Size",
         config_parameter="scope3_carbon.batch_size",

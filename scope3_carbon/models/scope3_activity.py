@@ -25,10 +25,11 @@ class Scope3Activity(models.Model):
 
     One activity per source (``source_type``): a purchase order line (with its receipts
     and bill lines), a vendor bill line without an order, a customer invoice line (sold
-    products), a transport leg of a receipt or delivery, or a manual activity. It holds the latest quantities and amounts of
-    the line, the outcome of the last attribution (mapped or not, and why) and the net
-    kg CO2e of its entries. It is the hub of the lineage: from an activity to its source
-    documents, its entries and the events that produced them.
+    products), a transport leg of a receipt or delivery, or a manual activity. It holds
+    the latest quantities and amounts of its source, the outcome of the last attribution
+    (mapped or not, and why) and the net kg CO2e of its entries. It is the hub of the
+    lineage: from an activity to its source documents, its entries and the events that
+    produced them.
     """
 
     _name = "scope3.activity"

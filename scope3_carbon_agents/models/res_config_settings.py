@@ -13,7 +13,6 @@ class ResConfigSettings(models.TransientModel):
         help="Stops every Scope 3 agent at once: no run starts, running runs stop at their "
         "next batch, no proposal is applied and guardrails are lifted.",
     )
-    scope3_lock_date = fields.Date(related="company_id.scope3_lock_date", readonly=False)
 
     def set_values(self):
         before = self.env["scope3.agent"]._scope3_kill_switch_on()
