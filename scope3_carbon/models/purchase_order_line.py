@@ -91,18 +91,31 @@ class PurchaseOrderLine(models.Model):
 
         :param dict last_event: order id -> the outbox event being processed
         """
+        activities = self._scope3_ensure_activities(
+            {line: line._scope3_activity_vals() for line in self}
+        )
+        plans = self._scope3_plans(activities, last_event)
+        return self.env["scope3.activity"]._scope3_apply(plans)
+
+    def _scope3_plans(self, activities, last_event):
+        """The plans (see ``scope3.activity._scope3_apply``) that bring each line's ledger
+        in line with its documents, computed from their current state; nothing is written.
+
+        :param dict activities: line -> its activity
+        :param dict last_event: order id -> the outbox event being processed (an empty
+            recordset for a restatement's shadow run)
+        """
         categories = self._scope3_categories()
         line_vals = {
             line: dict(line._scope3_activity_vals(), category_id=categories[line].id)
             for line in self
         }
-        activities = self._scope3_ensure_activities(line_vals)
         plans, sources = {}, []
         for line in self:
             order = line.order_id
             plan = plans[line] = {
                 "activity": activities[line],
-                "event": last_event[order.id],
+                "event": last_event.get(order.id) or self.env["scope3.outbox.event"],
                 "activity_vals": dict(line_vals[line]),
                 "stages": {"commitment": [], "receipt": [], "bill": []},
                 "reason": f"purchase order {order.name} is {order.state}",
@@ -116,7 +129,7 @@ class PurchaseOrderLine(models.Model):
             plan["reason"] = reason
             sources += [(line, stage, source) for source in stage_sources]
         self.env["scope3.activity"]._scope3_estimate_sources(plans, sources)
-        return self.env["scope3.activity"]._scope3_apply(list(plans.values()))
+        return list(plans.values())
 
     def _scope3_stage_sources(self, activity):
         """The stage to count for this line of a confirmed order, its sources (what to

@@ -154,8 +154,29 @@ class Scope3Activity(models.Model):
                 active[key] = active.get(key, entry.browse()) | entry
         return active
 
+    def _scope3_plans(self, event=None):
+        """Plans (see ``_scope3_apply``) that bring the ledger of these activities in line
+        with the current state of their sources, computed without writing anything.
+
+        Each source type provides ``_scope3_plans_<source_type>(event)`` on the activities
+        of that type. Restatements call this for a shadow recalculation (``event`` empty).
+
+        :param event: the ``scope3.outbox.event`` the plans are computed for, or None
+        """
+        event = event or self.env["scope3.outbox.event"]
+        plans = []
+        for source_type in dict.fromkeys(self.mapped("source_type")):
+            activities = self.filtered(lambda a, st=source_type: a.source_type == st)
+            plans += getattr(activities, f"_scope3_plans_{source_type}")(event)
+        return plans
+
+    def _scope3_plans_purchase_line(self, event):
+        lines = self.purchase_line_id
+        activities = {activity.purchase_line_id: activity for activity in self}
+        return lines._scope3_plans(activities, {order.id: event for order in lines.order_id})
+
     @api.model
-    def _scope3_apply(self, plans):
+    def _scope3_apply(self, plans, post=True):
         """Bring the ledger of each activity in line with the figures it should have.
 
         :param list[dict] plans: one dict per activity with keys
@@ -175,15 +196,14 @@ class Scope3Activity(models.Model):
         Otherwise they are reversed and the desired figures posted. Every activity row
         is updated in any case (at least its last event): that update serialises
         concurrent workers on the same activity.
+
+        :param bool post: when false, nothing is written and the values of the entries
+            that would be posted (reversals and new figures) are returned instead (the
+            shadow run of a restatement)
+        :return: the entries posted, or their values when ``post`` is false
         """
-        self.browse()._scope3_write_grouped(
-            {
-                plan["activity"]: dict(
-                    plan.get("activity_vals") or {}, last_event_id=plan["event"].id
-                )
-                for plan in plans
-            }
-        )
+        if post:
+            self._scope3_write_plan_activities(plans)
         activities = self.browse([plan["activity"].id for plan in plans])
         stages = {stage for plan in plans for stage in plan.get("stages", {})}
         active = activities._scope3_active_entries(stages)
@@ -192,30 +212,55 @@ class Scope3Activity(models.Model):
         for plan in plans:
             if plan.get("keep"):
                 continue
-            activity = plan["activity"]
-            for stage, desired in plan["stages"].items():
-                desired = [d for d in desired if d["co2e"]]
-                texts = [trace_core.canonical_json(d["trace"]) for d in desired]
-                current = active.get((activity, stage), Entry.browse())
-                wanted = sorted(trace_core.text_hash(text) for text in texts)
-                if sorted(current.mapped("trace_hash")) == wanted:
-                    continue
-                for entry in current:
-                    co2e, trace = calculation.reverse(
-                        json.loads(entry.trace), entry.trace_hash, entry.id, plan["reason"]
-                    )
-                    vals_list.append(entry._scope3_reversal_vals(co2e, trace, plan["event"]))
-                for figure, text in zip(desired, texts, strict=True):
-                    vals_list.append(
-                        dict(
-                            activity._scope3_entry_base_vals(plan["event"]),
-                            stage=stage,
-                            co2e_kg=float(figure["co2e"]),
-                            trace=text,
-                            **figure["entry_vals"],
-                        )
-                    )
+            vals_list += self._scope3_plan_entry_vals(plan, active)
+        if not post:
+            return vals_list
         return Entry._scope3_post(vals_list)
+
+    @api.model
+    def _scope3_write_plan_activities(self, plans):
+        self.browse()._scope3_write_grouped(
+            {
+                plan["activity"]: dict(
+                    plan.get("activity_vals") or {}, last_event_id=plan["event"].id
+                )
+                for plan in plans
+            }
+        )
+
+    @api.model
+    def _scope3_plan_entry_vals(self, plan, active):
+        """Values of the entries (reversals, then new figures) that bring one activity's
+        stages to its plan; empty when the active entries already match it.
+
+        :param dict active: (activity, stage) -> its active entries
+        """
+        Entry = self.env["scope3.emission.entry"]
+        vals_list = []
+        activity = plan["activity"]
+        for stage, desired in plan["stages"].items():
+            desired = [d for d in desired if d["co2e"]]
+            texts = [trace_core.canonical_json(d["trace"]) for d in desired]
+            current = active.get((activity, stage), Entry.browse())
+            wanted = sorted(trace_core.text_hash(text) for text in texts)
+            if sorted(current.mapped("trace_hash")) == wanted:
+                continue
+            for entry in current:
+                co2e, trace = calculation.reverse(
+                    json.loads(entry.trace), entry.trace_hash, entry.id, plan["reason"]
+                )
+                vals_list.append(entry._scope3_reversal_vals(co2e, trace, plan["event"]))
+            for figure, text in zip(desired, texts, strict=True):
+                vals_list.append(
+                    dict(
+                        activity._scope3_entry_base_vals(plan["event"]),
+                        stage=stage,
+                        co2e_kg=float(figure["co2e"]),
+                        trace=text,
+                        **figure["entry_vals"],
+                    )
+                )
+        return vals_list
 
     @api.model
     def _scope3_write_grouped(self, vals_by_activity):
