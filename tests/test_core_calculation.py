@@ -310,3 +310,43 @@ def test_select_basis_records_market_fallback():
     fallback = core.calculation.select_basis("market", False)
     assert fallback["used"] == "location"
     assert fallback["fallback"] == "no supplier-specific or contractual factor"
+
+
+def test_redaction_hides_a_suppliers_footprint_but_keeps_the_result():
+    # a supplier's PCF of 1.85 kg CO2e per declared unit, 2 declared units per product unit:
+    # 100 units x 2 x 1.85 = 370.000 kg
+    qty = core.QuantityInput(
+        quantity=Decimal("100"),
+        unit="Units",
+        date="2025-03-01",
+        to_factor_unit=Decimal("2"),
+        conversion_rule="2 kg per Units (supplier's declared units per product unit)",
+    )
+    factor = hgv_factor(
+        key_type="supplier_footprint",
+        key="urn:pact:abc",
+        title="Acme PCF of widget",
+        value=Decimal("1.85"),
+        unit="kg CO2e/kg",
+        uom="kg",
+        wtt_value=None,
+    )
+    co2e, trace = core.compute_activity_based(qty, factor, SUBJECT)
+    assert co2e == Decimal("370.000")
+    shown = core.redact_supplier_inputs(trace)
+    assert shown["factor"]["value"] == core.CONFIDENTIAL
+    assert shown["factor"]["title"] == core.CONFIDENTIAL
+    assert shown["conversion"]["to_factor_unit"] == core.CONFIDENTIAL
+    assert shown["conversion"]["rule"] == core.CONFIDENTIAL
+    assert shown["result"]["co2e_kg"] == "370.000"
+    assert shown["redacted"] is True
+    assert "1.85" not in core.canonical_json(shown)
+    # the original is untouched and still replays
+    assert trace["factor"]["value"] == "1.85"
+    assert core.replay(json.loads(core.canonical_json(trace))) == co2e
+
+
+def test_redaction_leaves_public_factors_alone():
+    qty = core.QuantityInput(quantity=Decimal("2000"), unit="t.km", date="2025-06-01")
+    _co2e, trace = core.compute_activity_based(qty, hgv_factor(), SUBJECT)
+    assert core.redact_supplier_inputs(trace) == json.loads(core.canonical_json(trace))

@@ -18,9 +18,18 @@ from .calculation import (
     reverse,
 )
 from .conversion import convert_currency, deflate, tonne_km, uom_ratio
-from .trace import TRACE_SCHEMA, canonical_json, replay, trace_hash, verify
+from .trace import (
+    CONFIDENTIAL,
+    TRACE_SCHEMA,
+    canonical_json,
+    redact_supplier_inputs,
+    replay,
+    trace_hash,
+    verify,
+)
 
 __all__ = [
+    "CONFIDENTIAL",
     "CO2E_QUANT",
     "CalculationError",
     "FactorInput",
@@ -33,6 +42,7 @@ __all__ = [
     "compute_spend_based",
     "convert_currency",
     "deflate",
+    "redact_supplier_inputs",
     "replay",
     "reverse",
     "tonne_km",

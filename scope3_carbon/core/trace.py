@@ -89,3 +89,35 @@ def verify(trace_text, expected_hash, expected_co2e):
     if to_decimal(trace["result"]["co2e_kg"]) != recomputed:
         problems.append("trace result differs from its replay")
     return problems
+
+
+#: placeholder shown instead of a supplier's confidential input
+CONFIDENTIAL = "confidential (supplier-specific data)"
+
+#: keys of a trace's ``factor`` section that carry a supplier's own figures
+_CONFIDENTIAL_FACTOR_KEYS = ("value", "wtt", "title")
+
+
+def redact_supplier_inputs(trace):
+    """Copy of ``trace`` without a supplier's confidential inputs.
+
+    A supplier-specific figure (``factor.key_type == "supplier_footprint"``) reveals the
+    supplier's product footprint through the factor value, its well-to-tank companion,
+    its title and the declared-unit conversion. These are replaced by ``CONFIDENTIAL``;
+    the result, the method, the quantities of the buyer's own document and the data
+    quality stay. Other traces are returned unchanged (as a copy).
+    """
+    redacted = json.loads(canonical_json(trace))
+    factor = redacted.get("factor")
+    if not isinstance(factor, dict) or factor.get("key_type") != "supplier_footprint":
+        return redacted
+    for key in _CONFIDENTIAL_FACTOR_KEYS:
+        if key in factor:
+            factor[key] = CONFIDENTIAL
+    conversion = redacted.get("conversion")
+    if isinstance(conversion, dict):
+        for key in ("to_factor_unit", "rule"):
+            if key in conversion:
+                conversion[key] = CONFIDENTIAL
+    redacted["redacted"] = True
+    return redacted

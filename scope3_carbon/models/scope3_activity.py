@@ -134,15 +134,21 @@ class Scope3Activity(models.Model):
     def _scope3_active_entries(self, stages):
         """Entries of these activities in ``stages`` that are neither reversals nor reversed,
         as a dict (activity, stage) -> entries."""
-        entries = self.env["scope3.emission.entry"].search(
-            [
-                ("activity_id", "in", self.ids),
-                ("stage", "in", list(stages)),
-                ("is_reversal", "=", False),
-            ]
+        # sudo: reconciliation compares and reverses full traces, whoever triggers it
+        entries = (
+            self.env["scope3.emission.entry"]
+            .sudo()
+            .search(
+                [
+                    ("activity_id", "in", self.ids),
+                    ("stage", "in", list(stages)),
+                    ("is_reversal", "=", False),
+                ]
+            )
         )
         reversed_ids = set(
             self.env["scope3.emission.entry"]
+            .sudo()
             .search([("reversed_entry_id", "in", entries.ids)])
             .mapped("reversed_entry_id")
             .ids

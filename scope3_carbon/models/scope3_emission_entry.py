@@ -107,6 +107,7 @@ class Scope3EmissionEntry(models.Model):
     factor_set_id = fields.Many2one("scope3.factor.set", readonly=True, index="btree_not_null")
     factor_value = fields.Float(
         readonly=True,
+        groups="scope3_carbon.group_scope3_auditor",
         digits=0,  # exact numeric: the value as published, never rounded
         help="Snapshot of the factor value used (kg CO2e per unit).",
     )
@@ -126,8 +127,19 @@ class Scope3EmissionEntry(models.Model):
     co2e_kg = fields.Float(
         string="kg CO2e", required=True, readonly=True, digits=(16, 3), aggregator="sum"
     )
-    trace = fields.Text(readonly=True, help="Canonical JSON of the calculation.")
-    trace_pretty = fields.Text(string="Calculation Trace", compute="_compute_trace_pretty")
+    trace = fields.Text(
+        readonly=True,
+        groups="scope3_carbon.group_scope3_auditor",
+        help="Canonical JSON of the calculation (auditors and managers: it holds suppliers' "
+        "confidential figures).",
+    )
+    trace_pretty = fields.Text(
+        string="Calculation Trace",
+        compute="_compute_trace_pretty",
+        compute_sudo=True,
+        help="The calculation trace; without the Auditor right, a supplier's confidential "
+        "inputs (its footprint value and declared units) are hidden.",
+    )
     trace_hash = fields.Char(string="Trace SHA-256", readonly=True, index=True)
     reversed_entry_id = fields.Many2one(
         "scope3.emission.entry",
@@ -243,18 +255,17 @@ class Scope3EmissionEntry(models.Model):
         )
 
     @api.depends("trace")
+    @api.depends_context("uid")
     def _compute_trace_pretty(self):
+        confidential_ok = self.env.user.has_group("scope3_carbon.group_scope3_auditor")
         for entry in self:
-            entry.trace_pretty = (
-                json.dumps(
-                    json.loads(entry.trace),
-                    indent=2,
-                    sort_keys=True,
-                    ensure_ascii=False,
-                )
-                if entry.trace
-                else False
-            )
+            if not entry.trace:
+                entry.trace_pretty = False
+                continue
+            trace = json.loads(entry.trace)
+            if not confidential_ok:
+                trace = trace_core.redact_supplier_inputs(trace)
+            entry.trace_pretty = json.dumps(trace, indent=2, sort_keys=True, ensure_ascii=False)
 
     @api.depends("reversal_entry_ids")
     def _compute_is_reversed(self):
@@ -385,8 +396,10 @@ class Scope3EmissionEntry(models.Model):
 
     def _scope3_verify(self):
         """Problems found when re-hashing and replaying each entry's trace, by entry."""
+        # sudo: verifying needs the full trace; only the verdict is shown
         return {
-            entry: trace_core.verify(entry.trace, entry.trace_hash, entry.co2e_kg) for entry in self
+            entry: trace_core.verify(entry.sudo().trace, entry.trace_hash, entry.co2e_kg)
+            for entry in self
         }
 
     def action_verify_trace(self):
