@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields, models
 
+from .scope3_outbox_event import PROCESSING_MODE_PARAM
+
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
@@ -29,6 +31,19 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.scope3_significance_pct", readonly=False
     )
     scope3_lock_date = fields.Date(related="company_id.scope3_lock_date", readonly=False)
+    scope3_processing_mode = fields.Selection(
+        [
+            ("near_real_time", "Near real time"),
+            ("inline", "Inline"),
+            ("batch", "Batch"),
+        ],
+        string="Processing Mode",
+        config_parameter=PROCESSING_MODE_PARAM,
+        default="near_real_time",
+        help="Near real time: documents are attributed by a cron woken at once, seconds "
+        "after they are saved. Inline: in the same transaction as the document (small "
+        "volumes; the user waits for it). Batch: at the cron's scheduled runs.",
+    )
     scope3_batch_size = fields.Integer(
         string="Attribution Batch Size",
         config_parameter="scope3_carbon.batch_size",

@@ -16,6 +16,7 @@ _logger = logging.getLogger(__name__)
 RETRY_DELAYS = {1: 30, 2: 120, 3: 600, 4: 3600}
 MAX_ATTEMPTS = 5
 DEFAULT_BATCH_SIZE = 200
+PROCESSING_MODE_PARAM = "scope3_carbon.processing_mode"
 
 
 class Scope3OutboxEvent(models.Model):
@@ -158,16 +159,42 @@ class Scope3OutboxEvent(models.Model):
                           AND e.type = v.type
                           AND e.state = 'pending')
                 ON CONFLICT (idempotency_key) DO NOTHING
+                RETURNING id
                 """,
                 self.env.uid,
                 self.env.uid,
                 SQL(", ").join(values),
             )
         )
-        inserted = self.env.cr.rowcount
+        inserted = [row[0] for row in self.env.cr.fetchall()]
         if inserted:
+            self._scope3_after_enqueue(self.browse(inserted))
+        return len(inserted)
+
+    @api.model
+    def _scope3_processing_mode(self):
+        return (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param(PROCESSING_MODE_PARAM, "near_real_time")
+        )
+
+    @api.model
+    def _scope3_after_enqueue(self, events):
+        """What follows the capture, by processing mode (Settings):
+
+        - ``near_real_time`` (default): wake the attribution cron, which runs within
+          seconds after the commit;
+        - ``inline``: attribute the events now, in the user's transaction (small
+          documents; a failing event is recorded as failed and retried by the cron, the
+          user's operation is not blocked);
+        - ``batch``: leave them to the cron's next scheduled run.
+        """
+        mode = self._scope3_processing_mode()
+        if mode == "inline":
+            events.sudo()._scope3_process()
+        elif mode != "batch":
             self._scope3_wake_cron()
-        return inserted
 
     @api.model
     def _scope3_wake_cron(self, at=None):

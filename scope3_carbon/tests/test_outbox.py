@@ -142,3 +142,45 @@ class TestOutbox(Scope3Common):
         self.run_attribution()
         self.assertEqual(set(self._events(orders[0]).mapped("state")), {"done"})
         self.assertEqual(set(self._events(orders[1]).mapped("state")), {"done"})
+
+
+@tagged("post_install", "-at_install")
+class TestProcessingModes(Scope3Common):
+    def _set_mode(self, mode):
+        settings = self.env["res.config.settings"].create({"scope3_processing_mode": mode})
+        settings.execute()
+        self.assertEqual(self.Event._scope3_processing_mode(), mode)
+
+    def _triggers(self):
+        return self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)])
+
+    def test_inline_attributes_in_the_users_transaction(self):
+        self._set_mode("inline")
+        triggers = self._triggers()
+        order = self.create_order([(self.steel, 10, 1000.0)])
+        order.button_confirm()
+        # no cron run: the entry is there as soon as the order is confirmed
+        # 10 x 1,000 USD of 2022, NAICS 331110 at 0.787 (EPA v1.3 with margins) = 7,870.000 kg
+        self.assertEqual(self.entries_of(order).mapped("co2e_kg"), [7870.0])
+        self.assertEqual(order.scope3_co2e_kg, 7870.0)
+        event = self.Event.search([("aggregateid", "=", str(order.id))])
+        self.assertEqual(event.state, "done")
+        self.assertEqual(self._triggers(), triggers)
+
+    def test_batch_waits_for_the_scheduled_run(self):
+        self._set_mode("batch")
+        triggers = self._triggers()
+        order = self.create_order([(self.steel, 10, 1000.0)])
+        order.button_confirm()
+        self.assertEqual(self._triggers(), triggers)
+        self.assertFalse(self.entries_of(order))
+        self.run_attribution()
+        self.assertEqual(self.entries_of(order).mapped("co2e_kg"), [7870.0])
+
+    def test_near_real_time_wakes_the_cron(self):
+        self._set_mode("near_real_time")
+        triggers = self._triggers()
+        order = self.create_order([(self.steel, 10, 1000.0)])
+        order.button_confirm()
+        self.assertEqual(self._triggers(), triggers + 1)
+        self.assertFalse(self.entries_of(order))
