@@ -15,6 +15,18 @@ class PurchaseOrder(models.Model):
         help="Net Scope 3 emissions currently in the ledger for this order.",
     )
     scope3_entry_count = fields.Integer(compute="_compute_scope3_entry_count")
+    scope3_estimate_kg = fields.Float(
+        string="Est. kg CO2e",
+        digits=(16, 3),
+        compute="_compute_scope3_estimate_kg",
+        compute_sudo=True,
+        help="Sum of the lines' live estimates (before confirmation).",
+    )
+
+    @api.depends("order_line.scope3_estimate_kg")
+    def _compute_scope3_estimate_kg(self):
+        for order in self:
+            order.scope3_estimate_kg = sum(order.order_line.mapped("scope3_estimate_kg"))
 
     @api.depends("order_line.scope3_co2e_kg")
     def _compute_scope3_co2e_kg(self):

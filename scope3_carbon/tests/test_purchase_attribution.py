@@ -245,3 +245,52 @@ class TestPurchaseAttribution(Scope3Common):
         self.run_attribution()
         with Form(order) as form:
             self.assertEqual(form.scope3_co2e_kg, 7870.0)
+
+
+@tagged("post_install", "-at_install")
+class TestLiveEstimate(Scope3Common):
+    """Buyers see an estimate while typing an order, before anything is recorded."""
+
+    def test_estimate_while_typing_then_the_same_figure_once_confirmed(self):
+        buyer = new_test_user(
+            self.env, login="s3_typing_buyer", groups="purchase.group_purchase_user"
+        )
+        form = Form(self.env["purchase.order"].with_user(buyer))
+        form.partner_id = self.vendor
+        form.date_order = "2022-06-15 10:00:00"
+        with form.order_line.new() as line:
+            line.product_id = self.steel
+            line.product_qty = 10
+            line.price_unit = 1000.0
+            line.taxes_id.clear()
+            # 10,000 USD of 2022, NAICS 331110 (EPA v1.3 with margins 0.787) = 7,870.000 kg
+            self.assertEqual(line.scope3_estimate_kg, 7870.0)
+            # spend-based through the product's NAICS code: DQ 4
+            self.assertEqual(line.scope3_estimate_dq, 4)
+        with form.order_line.new() as line:
+            line.product_id = self.cement
+            line.product_qty = 1
+            line.price_unit = 500.0
+            line.taxes_id.clear()
+            # 500 USD x 3.924 (NAICS 327310) = 1,962.000 kg
+            self.assertEqual(line.scope3_estimate_kg, 1962.0)
+        self.assertEqual(form.scope3_estimate_kg, 9832.0)
+        order = form.save()
+        # nothing is recorded before confirmation
+        self.assertFalse(self.Event.search([("aggregateid", "=", str(order.id))]))
+        self.assertEqual(order.scope3_co2e_kg, 0.0)
+        order.button_confirm()
+        self.run_attribution()
+        self.assertEqual(sorted(self.entries_of(order).mapped("co2e_kg")), [1962.0, 7870.0])
+
+    def test_unmapped_product_estimates_nothing(self):
+        order = self.create_order([(self.unmapped, 1, 100.0)])
+        self.assertEqual(order.order_line.scope3_estimate_kg, 0.0)
+        self.assertEqual(order.order_line.scope3_estimate_dq, 0)
+
+    def test_missing_rate_gives_no_estimate_and_does_not_block_typing(self):
+        # no EUR rate on or before 2021-06-01 in this database (rates start in 2022)
+        order = self.create_order(
+            [(self.steel, 1, 100.0)], date="2021-06-01 10:00:00", currency=self.eur
+        )
+        self.assertEqual(order.order_line.scope3_estimate_kg, 0.0)
