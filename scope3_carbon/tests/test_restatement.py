@@ -489,3 +489,26 @@ class TestRestatement(Scope3Common):
         self.assertEqual(changed.state, "draft")
         self.run_attribution()
         self.assertEqual((changed.state, changed.line_count), ("proposed", 0))
+
+    def test_reject_and_cancel(self):
+        factor_set = self.publish_new_edition()
+        self.run_attribution()
+        restatement = self.restatements(factor_set_id=factor_set)
+        before = self.ledger()
+        restatement.with_user(self.manager_b).action_reject()
+        self.assertEqual(restatement.state, "rejected")
+        with self.assertRaises(UserError):
+            restatement.with_user(self.manager_b).action_approve()
+        with self.assertRaises(UserError):
+            restatement.with_user(self.manager_b).action_compute()
+        self.assertEqual(self.ledger(), before)
+        # a manual request cancelled before the cron computes it
+        request = self.Restatement.with_user(self.manager_a).create(
+            {"company_id": self.company_r.id, "scope_date_from": "2022-09-01"}
+        )
+        self.assertEqual(request.trigger, "manual")
+        request.action_cancel()
+        self.run_attribution()
+        self.assertEqual((request.state, request.line_count), ("cancelled", 0))
+        with self.assertRaises(AccessError):
+            self.Restatement.with_user(self.carbon_user).create({"company_id": self.company_r.id})
