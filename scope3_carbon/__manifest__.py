@@ -23,6 +23,7 @@
         "data/scope3.factor-desnz_2025.csv",
         "data/scope3_factor_set_publish.xml",
         "data/ir_cron_data.xml",
+        "data/scope3_restatement_data.xml",
         "views/scope3_category_views.xml",
         "views/scope3_factor_views.xml",
         "views/scope3_factor_set_views.xml",
@@ -40,6 +41,7 @@
         "views/stock_picking_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
+        "views/scope3_restatement_views.xml",
         "views/scope3_menus.xml",
     ],
     "demo": [

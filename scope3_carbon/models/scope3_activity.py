@@ -195,7 +195,9 @@ class Scope3Activity(models.Model):
             - ``event``: the outbox event being processed;
             - ``reason``: why existing entries are reversed (for their trace);
             - ``keep``: when true, the ledger is left as it is for this activity;
-            - ``activity_vals``: values to store on the activity.
+            - ``activity_vals``: values to store on the activity;
+            - ``restatement`` (optional): the ``scope3.restatement`` posting the plan;
+              its entries link to it and the trace of each new figure names it.
 
         When the active entries of a stage have exactly the trace hashes of its desired
         figures they are kept, so applying the same plan twice changes nothing.
@@ -244,28 +246,40 @@ class Scope3Activity(models.Model):
         Entry = self.env["scope3.emission.entry"]
         vals_list = []
         activity = plan["activity"]
+        restatement = plan.get("restatement")
         for stage, desired in plan["stages"].items():
             desired = [d for d in desired if d["co2e"]]
             texts = [trace_core.canonical_json(d["trace"]) for d in desired]
             current = active.get((activity, stage), Entry.browse())
             wanted = sorted(trace_core.text_hash(text) for text in texts)
-            if sorted(current.mapped("trace_hash")) == wanted:
+            if sorted(current._scope3_figure_hashes()) == wanted:
                 continue
             for entry in current:
                 co2e, trace = calculation.reverse(
                     json.loads(entry.trace), entry.trace_hash, entry.id, plan["reason"]
                 )
-                vals_list.append(entry._scope3_reversal_vals(co2e, trace, plan["event"]))
-            for figure, text in zip(desired, texts, strict=True):
                 vals_list.append(
-                    dict(
-                        activity._scope3_entry_base_vals(plan["event"]),
-                        stage=stage,
-                        co2e_kg=float(figure["co2e"]),
-                        trace=text,
-                        **figure["entry_vals"],
-                    )
+                    entry._scope3_reversal_vals(co2e, trace, plan["event"], restatement)
                 )
+            for figure, text in zip(desired, texts, strict=True):
+                vals = dict(
+                    activity._scope3_entry_base_vals(plan["event"]),
+                    stage=stage,
+                    co2e_kg=float(figure["co2e"]),
+                    trace=text,
+                    **figure["entry_vals"],
+                )
+                if restatement:
+                    # the figure's trace names the restatement; compared without it
+                    # (``_scope3_figure_hashes``)
+                    vals["restatement_id"] = restatement.id
+                    vals["trace"] = trace_core.canonical_json(
+                        dict(
+                            figure["trace"],
+                            restatement={"id": restatement.id, "name": restatement.name},
+                        )
+                    )
+                vals_list.append(vals)
         return vals_list
 
     @api.model

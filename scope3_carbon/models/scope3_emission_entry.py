@@ -83,6 +83,7 @@ class Scope3EmissionEntry(models.Model):
         "product_id",
         "create_date",
         "create_uid",
+        "restatement_id",
     )
 
     state = fields.Selection([("posted", "Posted")], default="posted", required=True, readonly=True)
@@ -205,6 +206,13 @@ class Scope3EmissionEntry(models.Model):
     )
     partner_id = fields.Many2one("res.partner", string="Vendor", readonly=True, index=True)
     product_id = fields.Many2one("product.product", readonly=True, index=True)
+    restatement_id = fields.Many2one(
+        "scope3.restatement",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="restrict",
+        help="Approved restatement that posted this entry (a reversal or a restated figure).",
+    )
 
     _sql_constraints = [
         (
@@ -341,8 +349,27 @@ class Scope3EmissionEntry(models.Model):
             self.env._("Scope 3 emission entries are append-only and cannot be deleted.")
         )
 
-    def _scope3_reversal_vals(self, co2e, trace, event):
-        """Values of the entry that reverses this one (same facts, opposite figure)."""
+    def _scope3_figure_hashes(self):
+        """Hash of each entry's figure, as the plans of ``scope3.activity._scope3_apply``
+        compare them: the trace hash, except for figures posted by a restatement, whose
+        trace also names the restatement (the ``restatement`` key) - that key is left out,
+        so a later document event finds the same figure and keeps it."""
+        hashes = []
+        for entry in self:
+            if entry.restatement_id and not entry.is_reversal:
+                trace = json.loads(entry.trace)
+                trace.pop("restatement", None)
+                hashes.append(trace_core.trace_hash(trace))
+            else:
+                hashes.append(entry.trace_hash)
+        return hashes
+
+    def _scope3_reversal_vals(self, co2e, trace, event, restatement=None):
+        """Values of the entry that reverses this one (same facts, opposite figure).
+
+        :param event: the outbox event that causes the reversal (may be empty)
+        :param restatement: the ``scope3.restatement`` that posts it, if any
+        """
         self.ensure_one()
         return {
             "activity_id": self.activity_id.id,
@@ -382,6 +409,7 @@ class Scope3EmissionEntry(models.Model):
             "picking_id": self.picking_id.id,
             "partner_id": self.partner_id.id,
             "product_id": self.product_id.id,
+            "restatement_id": restatement.id if restatement else False,
         }
 
     @api.model

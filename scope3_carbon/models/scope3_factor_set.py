@@ -49,6 +49,8 @@ class Scope3FactorSet(models.Model):
     and its rows: a correction is a new set, never an edit, so every entry keeps pointing
     at the exact numbers it used. Publishing a newer edition of the same source (and
     company) supersedes the older published ones from the new set's valid-from date.
+    Publishing a spend-based set changes no existing entry by itself: it opens a
+    ``scope3.restatement`` of the entries dated in its validity, posted once approved.
     """
 
     _name = "scope3.factor.set"
@@ -262,6 +264,8 @@ class Scope3FactorSet(models.Model):
                 }
             )
             factor_set._scope3_supersede_older()
+            # existing entries change only through an approved restatement
+            self.env["scope3.restatement"]._scope3_propose_for_factor_set(factor_set)
         return True
 
     def _scope3_check_publishable(self):

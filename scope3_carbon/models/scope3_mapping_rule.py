@@ -1,7 +1,26 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
+from odoo.osv import expression
 
 from .product_template import check_naics_codes
+
+#: fields whose change can change what a rule gives to the activities it matches
+RESTATING_FIELDS = frozenset(
+    {
+        "sequence",
+        "active",
+        "company_id",
+        "product_id",
+        "product_categ_id",
+        "partner_id",
+        "account_id",
+        "operation",
+        "category_id",
+        "method",
+        "naics_code",
+        "factor_id",
+    }
+)
 
 
 class Scope3MappingRule(models.Model):
@@ -10,6 +29,11 @@ class Scope3MappingRule(models.Model):
     The first active rule (lowest sequence) whose every filled criterion matches wins:
     product, product category (and its subcategories), vendor, account and operation.
     Empty criteria match anything. Changes are tracked in the chatter.
+
+    Creating, changing (criteria, order, result) or deleting a rule changes no existing
+    entry by itself: it opens a ``scope3.restatement`` of the activities the rule matches
+    before or after the change (the only ones whose first matching rule can change),
+    posted once approved. New documents use the rules as they are.
     """
 
     _name = "scope3.mapping.rule"
@@ -67,6 +91,70 @@ class Scope3MappingRule(models.Model):
     @api.constrains("naics_code")
     def _check_naics_code(self):
         check_naics_codes(self, "naics_code")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        rules = super().create(vals_list)
+        for rule in rules.filtered("active"):
+            rule._scope3_propose_restatement(rule.company_id, rule._scope3_activity_domain())
+        return rules
+
+    def write(self, vals):
+        if not RESTATING_FIELDS.intersection(vals):
+            return super().write(vals)
+        before = {
+            rule: (rule.active, rule.company_id, rule._scope3_activity_domain()) for rule in self
+        }
+        res = super().write(vals)
+        for rule, (was_active, old_company, old_domain) in before.items():
+            domains = [old_domain] if was_active else []
+            if rule.active:
+                domains.append(rule._scope3_activity_domain())
+            if domains:
+                # a rule shared by every company (before or after) concerns them all
+                companies = old_company | rule.company_id
+                if not (old_company and rule.company_id):
+                    companies = self.env["res.company"]
+                rule._scope3_propose_restatement(companies, expression.OR(domains))
+        return res
+
+    def unlink(self):
+        removed = [
+            (rule.company_id, rule._scope3_activity_domain(), rule.display_name)
+            for rule in self
+            if rule.active
+        ]
+        res = super().unlink()
+        for company, domain, name in removed:
+            self.browse()._scope3_propose_restatement(company, domain, name)
+        return res
+
+    def _scope3_activity_domain(self):
+        """Activities this rule can match (product, category tree, vendor); the account
+        and operation criteria are left out, so the domain may be wider."""
+        self.ensure_one()
+        domain = []
+        if self.product_id:
+            domain.append(("product_id", "=", self.product_id.id))
+        if self.product_categ_id:
+            domain.append(("product_id.categ_id", "child_of", self.product_categ_id.id))
+        if self.partner_id:
+            domain.append(("partner_id", "child_of", self.partner_id.commercial_partner_id.id))
+        return domain
+
+    def _scope3_propose_restatement(self, companies, domain, name=None):
+        """Open (or widen) the restatement of this rule's change for ``companies`` (all
+        companies with activities when empty: a rule shared by every company)."""
+        Restatement = self.env["scope3.restatement"]
+        if not companies:
+            companies = Restatement._scope3_companies_with_activities()
+        return Restatement._scope3_propose(
+            companies,
+            "mapping_rule",
+            links={"mapping_rule_id": self.id} if self else None,
+            reason=self.env._("Mapping rule %(rule)s changed.", rule=name or self.display_name),
+            scope_domain=domain,
+        )
 
     @api.model
     def _scope3_match(self, company, context_items):

@@ -27,7 +27,9 @@ class Scope3SupplierFootprint(models.Model):
     """A supplier-specific product carbon footprint, shaped like a PACT ProductFootprint.
 
     Only *active* footprints are used in calculations; a footprint submitted by a supplier
-    or typed in waits as *pending review* until a Carbon Manager accepts it.
+    or typed in waits as *pending review* until a Carbon Manager accepts it. Accepting it
+    changes no existing entry by itself: it opens a ``scope3.restatement`` of the
+    supplier's product, posted once approved; new documents use it at once.
     """
 
     _name = "scope3.supplier.footprint"
@@ -163,7 +165,23 @@ class Scope3SupplierFootprint(models.Model):
                     "preceding_ids": [fields.Command.link(o.id) for o in older],
                 }
             )
+            footprint._scope3_propose_restatement()
         return True
+
+    def _scope3_propose_restatement(self):
+        """The existing entries of the supplier's product change only through an approved
+        restatement (at any date: the footprints it deprecates may cover other dates)."""
+        self.ensure_one()
+        return self.env["scope3.restatement"]._scope3_propose(
+            self.company_id,
+            "supplier_footprint",
+            links={"supplier_footprint_id": self.id},
+            reason=self.env._("Supplier footprint %(fp)s accepted.", fp=self.display_name),
+            scope_domain=[
+                ("product_id", "=", self.product_id.id),
+                ("partner_id", "child_of", self.partner_id.commercial_partner_id.id),
+            ],
+        )
 
     def action_reject(self):
         if not self.env.user.has_group("scope3_carbon.group_scope3_manager"):

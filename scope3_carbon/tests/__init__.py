@@ -8,3 +8,4 @@ from . import test_resolution_chain
 from . import test_three_way_matching
 from . import test_concurrent_workers
 from . import test_access_matrix
+from . import test_restatement

@@ -22,6 +22,9 @@ ACCESS_POLICY = {
     "scope3.outbox.event": {"buyer": "", "user": "", "auditor": "r", "manager": "rw"},
     # suppliers' own data: managers and auditors only
     "scope3.supplier.footprint": {"buyer": "", "user": "", "auditor": "r", "manager": "rwcu"},
+    # proposed by code, decided by managers; their lines are the shadow run's output
+    "scope3.restatement": {"buyer": "", "user": "r", "auditor": "r", "manager": "rwcu"},
+    "scope3.restatement.line": {"buyer": "", "user": "r", "auditor": "r", "manager": "r"},
     "scope3.factor.import.wizard": {"buyer": "", "user": "", "auditor": "", "manager": "rwcu"},
 }
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}

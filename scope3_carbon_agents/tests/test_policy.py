@@ -129,3 +129,44 @@ class TestLockDate(AgentsCommon):
         event = self.Event.search([("aggregateid", "=", str(locked.id))])
         self.assertIn("locked up to 2022-12-31", event.error)
         self.assertTrue(self.entries_of(open_))
+
+    def test_restatement_of_a_locked_period(self):
+        """An approved restatement posts the figures of a locked period on the day after
+        the lock date; only its entries may pass the lock."""
+        # 10 x 100 USD on 2022-06-15 x 0.787 (EPA v1.3 331110) = 787.000 kg
+        order = self.confirm(self.create_order([(self.steel, 10, 100.0)]))
+        self.run_attribution()
+        self.company.scope3_lock_date = "2022-12-31"
+        footprint = self.env["scope3.supplier.footprint"].create(
+            {
+                "partner_id": self.vendor.id,
+                "product_id": self.steel.id,
+                "pcf_kg": 1.85,
+                "declared_unit": "kilogram",
+                "valid_from": "2022-01-01",
+            }
+        )
+        footprint.action_accept()
+        self.run_attribution()
+        restatement = self.env["scope3.restatement"].search(
+            [("supplier_footprint_id", "=", footprint.id)]
+        )
+        restatement.with_user(self.carbon_manager).action_approve()
+        Entry = self.env["scope3.emission.entry"]
+        locked_vals = {
+            "company_id": self.company.id,
+            "date": "2022-06-15",
+            "restatement_id": restatement.id,
+        }
+        Entry._scope3_check_lock_dates([locked_vals])  # approved: may pass
+        restatement.with_user(self.carbon_manager).action_post()
+        # 10 units x 1 kg per unit (declared) x 1.85 = 18.500 kg, posted on 2023-01-01
+        self.assertEqual(
+            [(str(e.date), e.co2e_kg) for e in self.entries_of(order)],
+            [("2022-06-15", 787.0), ("2023-01-01", -787.0), ("2023-01-01", 18.5)],
+        )
+        # once posted, its id no longer opens the locked period
+        with self.assertRaisesRegex(UserError, "locked up to 2022-12-31"):
+            Entry._scope3_check_lock_dates([locked_vals])
+        with self.assertRaisesRegex(UserError, "locked up to 2022-12-31"):
+            Entry._scope3_check_lock_dates([dict(locked_vals, restatement_id=False)])

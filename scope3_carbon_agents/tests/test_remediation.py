@@ -180,12 +180,23 @@ class TestSupplierPortal(RemediationCommon, HttpCase):
             self.env["scope3.supplier.footprint"].search_count([("partner_id", "=", self.big.id)]),
             1,
         )
-        # the manager accepts it: only now is it used, through a reversal and a new entry
+        # the manager accepts it: the existing entries change through a restatement
         footprint.with_user(self.carbon_manager).action_accept()
         self.assertEqual(footprint.status, "active")
+        self.run_attribution()  # the restatement's shadow run
+        self.assertEqual(self.entries_of(self.o_big).mapped("co2e_kg"), entries_before)
+        restatement = self.env["scope3.restatement"].search(
+            [("supplier_footprint_id", "=", footprint.id)]
+        )
+        # 100 units x 1 kg per unit (declared) x 1.85 kg CO2e/kg = 185 kg, was 78,700 kg
+        self.assertEqual(
+            (restatement.state, restatement.current_kg, restatement.restated_kg),
+            ("proposed", 78700.0, 185.0),
+        )
+        # approved and posted: only now is it used, through a reversal and a new entry
+        restatement.action_approve()
+        restatement.action_post()
         activity = self.env["scope3.activity"].search([("purchase_order_id", "=", self.o_big.id)])
-        activity.action_retry_attribution()
-        self.run_attribution()
         self.assertEqual(activity.resolution_level, "supplier")
-        # 100 units x 1 kg per unit (declared) x 1.85 kg CO2e/kg = 185 kg
         self.assertAlmostEqual(activity.co2e_kg, 185.0, places=3)
+        self.assertEqual(self.entries_of(self.o_big).restatement_id, restatement)
