@@ -19,6 +19,7 @@ from .calculation import (
 )
 from .conversion import convert_currency, deflate, tonne_km, uom_ratio
 from .trace import TRACE_SCHEMA, canonical_json, replay, trace_hash, verify
+from .transport import allocate, compute_allocated, great_circle_km
 
 __all__ = [
     "CO2E_QUANT",
@@ -28,11 +29,14 @@ __all__ = [
     "QuantityInput",
     "SpendInput",
     "TRACE_SCHEMA",
+    "allocate",
     "canonical_json",
     "compute_activity_based",
+    "compute_allocated",
     "compute_spend_based",
     "convert_currency",
     "deflate",
+    "great_circle_km",
     "replay",
     "reverse",
     "tonne_km",
