@@ -17,3 +17,5 @@ from . import res_partner
 from . import account_move
 from . import res_company
 from . import res_config_settings
+from . import scope3_transport_route
+from . import scope3_transport_consolidation
