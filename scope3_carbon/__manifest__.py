@@ -33,6 +33,8 @@
         "views/scope3_price_index_views.xml",
         "views/scope3_supplier_footprint_views.xml",
         "views/scope3_mapping_rule_views.xml",
+        "views/scope3_transport_route_views.xml",
+        "views/scope3_transport_consolidation_views.xml",
         "wizards/scope3_factor_import_wizard_views.xml",
         "views/product_template_views.xml",
         "views/product_category_views.xml",

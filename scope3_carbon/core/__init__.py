@@ -27,6 +27,7 @@ from .trace import (
     trace_hash,
     verify,
 )
+from .transport import allocate, compute_allocated, great_circle_km
 
 __all__ = [
     "CONFIDENTIAL",
@@ -37,12 +38,15 @@ __all__ = [
     "QuantityInput",
     "SpendInput",
     "TRACE_SCHEMA",
+    "allocate",
     "canonical_json",
     "compute_activity_based",
+    "compute_allocated",
     "compute_spend_based",
     "convert_currency",
     "deflate",
     "redact_supplier_inputs",
+    "great_circle_km",
     "replay",
     "reverse",
     "tonne_km",

@@ -10,7 +10,8 @@ Rules (project convention, documented in the add-on README):
 
 - technological: supplier footprint 1; product activity factor 2; product spend factor 3
   (the NAICS industry the product belongs to); product-category or rule spend factor 4;
-  company default 5; an activity-based rule 3;
+  company default 5; an activity-based rule 3; a transport mode's average factor
+  (distance-based freight) 3;
 - temporal: |activity year - factor data year| <= 1 -> 1, <= 3 -> 2, <= 6 -> 3,
   <= 10 -> 4, more -> 5; unknown data year -> 3;
 - geographical: factor region equals the activity's country -> 1; factor without region
@@ -18,7 +19,8 @@ Rules (project convention, documented in the add-on README):
   different systems (ISO alpha-2 vs alpha-3) -> 3;
 - completeness: supplier footprint from its primary data share (>= 80 % -> 1, >= 50 %
   -> 2, >= 20 % -> 3, less or unknown -> 4); activity data 3; spend data 4; company
-  default 5;
+  default 5; one step worse (at most 5) when the activity quantity is itself an estimate
+  (a transport distance from a great circle x a detour factor);
 - reliability: verified supplier footprint 1, else its PACT DQR (1-3) rounded up plus
   one; official activity factors 2; spend-based (modelled EEIO) factors 3; company
   default 4;
@@ -40,6 +42,7 @@ _TECHNOLOGICAL = {
     ("product", "spend"): 3,
     ("product_category", "spend"): 4,
     ("rule", "activity"): 3,
+    ("transport", "activity"): 3,
     ("rule", "spend"): 4,
     ("company_default", "spend"): 5,
 }
@@ -98,19 +101,23 @@ def assess(
     primary_share=None,
     verified=False,
     dqr=None,
+    estimated_quantity=False,
 ):
     """Indicators, score and uncertainty of a figure.
 
     :param str level: resolution level (supplier, product, product_category, rule,
-        company_default)
+        company_default, transport)
     :param str kind: ``activity`` or ``spend``
+    :param bool estimated_quantity: the activity quantity is modelled, not measured
     :return: dict with the five indicators, ``score`` and ``uncertainty_pct``
     """
     indicators = {
         "technological": _TECHNOLOGICAL.get((level, kind), 4 if kind == "spend" else 3),
         "temporal": _temporal(activity_year, data_year),
         "geographical": _geographical(factor_region, activity_region),
-        "completeness": _completeness(level, kind, primary_share),
+        "completeness": min(
+            5, _completeness(level, kind, primary_share) + int(bool(estimated_quantity))
+        ),
         "reliability": _reliability(level, kind, verified, dqr),
     }
     mean = Decimal(sum(indicators.values())) / Decimal(len(indicators))

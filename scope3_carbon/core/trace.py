@@ -13,6 +13,7 @@ from .calculation import (
     compute_spend_based,
 )
 from .conversion import to_decimal
+from .transport import allocate
 
 
 def canonical_json(trace):
@@ -34,13 +35,18 @@ def replay(trace):
     """Recompute the figure of a trace from the inputs it records.
 
     Returns the recomputed kg CO2e (Decimal). A reversal replays as the negation of the
-    figure it reverses, which the trace records.
+    figure it reverses, which the trace records. An allocated part replays the total it
+    shares (from the embedded trace of the trip, or the reported figure) and its share.
     """
     if trace.get("schema") != TRACE_SCHEMA:
         raise ValueError(f"unknown trace schema {trace.get('schema')!r}")
     method = trace.get("method")
     if method == "reversal":
         return to_decimal(trace["result"]["co2e_kg"])
+    if method == "allocation":
+        inputs = trace["inputs"]
+        total = replay(trace["total"]) if trace.get("total") else inputs["total_co2e_kg"]
+        return allocate(total, inputs["keys"])[inputs["index"]]
     factor = FactorInput.from_trace(trace["factor"])
     conv = trace["conversion"]
     inputs = trace["inputs"]

@@ -3,6 +3,8 @@ from datetime import timedelta
 
 from odoo import fields, models
 
+from .scope3_transport_route import TRANSPORT_MODES
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -13,6 +15,21 @@ class ResPartner(models.Model):
         compute="_compute_scope3_co2e_12m_kg",
         help="Net Scope 3 emissions of purchases from this vendor (and its contacts) dated "
         "within the last 365 days, in the companies you work in.",
+    )
+
+    scope3_transport_distance_km = fields.Float(
+        string="Transport Distance (km)",
+        digits=(16, 3),
+        company_dependent=True,
+        help="Default distance of the goods received from or delivered to this partner, "
+        "used by transfers that no transport route matches (per company).",
+    )
+    scope3_transport_mode = fields.Selection(
+        TRANSPORT_MODES,
+        string="Transport Mode",
+        company_dependent=True,
+        help="Default transport mode of the goods received from or delivered to this "
+        "partner when no transport route matches; empty: road (per company).",
     )
 
     def _compute_scope3_co2e_12m_kg(self):

@@ -181,6 +181,12 @@ class Scope3Activity(models.Model):
         activities = {activity.purchase_line_id: activity for activity in self}
         return lines._scope3_plans(activities, {order.id: event for order in lines.order_id})
 
+    def _scope3_plans_transport(self, event):
+        activities = {activity.picking_id: activity for activity in self}
+        return self.picking_id._scope3_transport_plans(
+            activities, {picking.id: event for picking in self.picking_id}
+        )
+
     @api.model
     def _scope3_apply(self, plans, post=True):
         """Bring the ledger of each activity in line with the figures it should have.
@@ -324,8 +330,10 @@ class Scope3Activity(models.Model):
 
     def action_retry_attribution(self):
         """Attribute these activities again (e.g. after mapping their products)."""
-        orders = self.purchase_order_id
+        transport = self.filtered(lambda a: a.source_type == "transport")
+        orders = (self - transport).purchase_order_id
         orders._scope3_capture("purchase.order.reattribute")
+        transport.picking_id._scope3_capture("stock.picking.reattribute")
         return True
 
     @api.model

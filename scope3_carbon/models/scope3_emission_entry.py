@@ -14,6 +14,7 @@ STAGES = [
     ("bill", "Bill"),
     ("manual", "Manual"),
     ("restatement", "Restatement"),
+    ("transport", "Transport"),
 ]
 METHODS = [
     ("supplier_specific", "Supplier-specific"),
@@ -28,6 +29,7 @@ RESOLUTION_LEVELS = [
     ("product_category", "Product category"),
     ("rule", "Mapping rule"),
     ("company_default", "Company default"),
+    ("transport", "Transport mode"),
 ]
 
 

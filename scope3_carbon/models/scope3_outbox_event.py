@@ -216,6 +216,7 @@ class Scope3OutboxEvent(models.Model):
         return {
             "purchase.order": "_scope3_attribute_events",
             "scope3.restatement": "_scope3_compute_events",
+            "stock.picking": "_scope3_attribute_events",
         }
 
     @api.model

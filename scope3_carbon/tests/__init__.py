@@ -9,3 +9,4 @@ from . import test_three_way_matching
 from . import test_concurrent_workers
 from . import test_access_matrix
 from . import test_restatement
+from . import test_transport

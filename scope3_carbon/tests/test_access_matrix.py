@@ -25,6 +25,13 @@ ACCESS_POLICY = {
     # proposed by code, decided by managers; their lines are the shadow run's output
     "scope3.restatement": {"buyer": "", "user": "r", "auditor": "r", "manager": "rwcu"},
     "scope3.restatement.line": {"buyer": "", "user": "r", "auditor": "r", "manager": "r"},
+    "scope3.transport.route": {"buyer": "", "user": "r", "auditor": "r", "manager": "rwcu"},
+    "scope3.transport.consolidation": {
+        "buyer": "",
+        "user": "r",
+        "auditor": "r",
+        "manager": "rwcu",
+    },
     "scope3.factor.import.wizard": {"buyer": "", "user": "", "auditor": "", "manager": "rwcu"},
 }
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}

@@ -104,11 +104,15 @@ class TestDataQuality(AgentsCommon):
         bill.invoice_line_ids.filtered("product_id").quantity = 12
         bill.sudo().action_post()  # an accountant posts the bill
         # the EUR order's event failed for good (no EUR rate on or before 2021-06-01)
-        cls.event_eur = cls.Event.search([("aggregateid", "=", str(cls.o_eur.id))])
+        cls.event_eur = cls.Event.search(
+            [("aggregatetype", "=", "purchase.order"), ("aggregateid", "=", str(cls.o_eur.id))]
+        )
         cls.event_eur.write({"state": "failed", "attempts": 5, "error": "No EUR rate"})
         # an order whose event has been pending for two hours
         cls.o_stuck = cls.confirm(cls.create_order([(cls.steel, 1, 10.0)]))
-        cls.event_stuck = cls.Event.search([("aggregateid", "=", str(cls.o_stuck.id))])
+        cls.event_stuck = cls.Event.search(
+            [("aggregatetype", "=", "purchase.order"), ("aggregateid", "=", str(cls.o_stuck.id))]
+        )
         cls.event_stuck.flush_recordset()
         cls.env.cr.execute(
             "UPDATE scope3_outbox_event SET create_date = %s WHERE id = %s",
