@@ -22,6 +22,7 @@ CATEGORIES = {
     "unmapped_product": "completeness",
     "missing_weight": "completeness",
     "missing_currency_rate": "completeness",
+    "missing_distance": "completeness",
     "outlier_intensity": "plausibility",
     "unit_mismatch": "plausibility",
     "quantity_mismatch": "consistency",
@@ -89,6 +90,20 @@ def _missing_currency_rate(inputs, params):
         "add_rate",
         f"no {inputs['currency']} rate on or before {inputs['date']}: {inputs['document']} "
         "cannot be converted",
+    )
+
+
+def _missing_distance(inputs, params):
+    if not inputs["transfers"]:
+        return None
+    return _result(
+        "missing_distance",
+        "medium",
+        1.0,
+        "set_distance",
+        f"no transport distance for {inputs['partner']}: the transport of "
+        f"{', '.join(inputs['transfers'])} cannot be counted (add a transport route, a default "
+        "distance on the partner, or its coordinates for road and air)",
     )
 
 
@@ -291,6 +306,7 @@ EVALUATORS = {
     "unmapped_product": _unmapped_product,
     "missing_weight": _missing_weight,
     "missing_currency_rate": _missing_currency_rate,
+    "missing_distance": _missing_distance,
     "outlier_intensity": _outlier_intensity,
     "unit_mismatch": _unit_mismatch,
     "quantity_mismatch": _quantity_mismatch,

@@ -19,7 +19,9 @@ class Scope3AgentDataQuality(models.AbstractModel):
     a per-mass factor and no product weight (completeness), or a factor in a unit that
     does not measure the product (plausibility);
      3. ``rates``: confirmed orders in a currency without a rate on or before the order
-        date (completeness);
+        date (completeness); ``distances``: partners whose receipts or deliveries have no
+        transport distance (no route, partner distance or usable coordinates;
+        completeness);
      4. ``outliers``: attributed activities whose kg CO2e per unit is an outlier among the
         activities of the same product (robust z-score, plausibility);
      5. ``lines``: confirmed order lines whose ordered, received and billed quantities
@@ -37,6 +39,9 @@ class Scope3AgentDataQuality(models.AbstractModel):
         Activity = self.env["scope3.activity"].sudo()
         unmapped = Activity.search([("state", "=", "unmapped"), ("product_id", "!=", False)])
         purchased = Activity.search([("state", "!=", "cancelled"), ("product_id", "!=", False)])
+        transport_gaps = Activity.search(
+            [("source_type", "=", "transport"), ("state", "=", "unmapped")]
+        )
         return [
             {
                 "name": "unmapped",
@@ -58,6 +63,12 @@ class Scope3AgentDataQuality(models.AbstractModel):
                 "model": "purchase.order",
                 "domain": [("state", "in", CONFIRMED)],
                 "method": "_dq_rates",
+            },
+            {
+                "name": "distances",
+                "model": "res.partner",
+                "domain": [("id", "in", transport_gaps.picking_id.partner_id.ids)],
+                "method": "_dq_distances",
             },
             {
                 "name": "outliers",
@@ -192,6 +203,42 @@ class Scope3AgentDataQuality(models.AbstractModel):
                     "missing_currency_rate", order, inputs, partner=order.partner_id
                 )
             )
+        return self._scope3_keep(results)
+
+    def _dq_distances(self, agent, partners, run):
+        """One finding per partner and company listing the transfers whose transport leg
+        has no distance (the transport leg's own resolution says why)."""
+        activities = (
+            self.env["scope3.activity"]
+            .sudo()
+            .search(
+                [
+                    ("source_type", "=", "transport"),
+                    ("state", "=", "unmapped"),
+                    ("picking_id.partner_id", "in", partners.ids),
+                ],
+                order="id",
+            )
+        )
+        legs = activities.picking_id._scope3_transport_legs()
+        groups = defaultdict(list)
+        for activity in activities:
+            picking = activity.picking_id
+            if legs[picking]["distance_problems"]:
+                groups[(picking.partner_id, activity.company_id)].append(picking.name)
+        results = []
+        for partner in partners:
+            companies = {company for (p, company) in groups if p == partner}
+            for company in sorted(companies, key=lambda c: c.id):
+                inputs = {
+                    "partner": partner.display_name,
+                    "transfers": sorted(groups[(partner, company)]),
+                }
+                results.append(
+                    agent._scope3_check(
+                        "missing_distance", partner, inputs, company=company, partner=partner
+                    )
+                )
         return self._scope3_keep(results)
 
     # ------------------------------------------------------------------------------------

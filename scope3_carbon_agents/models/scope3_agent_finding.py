@@ -18,6 +18,7 @@ KINDS = [
     ("unmapped_product", "Unmapped product"),
     ("missing_weight", "Missing weight"),
     ("missing_currency_rate", "Missing currency rate"),
+    ("missing_distance", "Missing transport distance"),
     ("outlier_intensity", "Outlier intensity"),
     ("unit_mismatch", "Unit mismatch"),
     ("quantity_mismatch", "Quantity mismatch"),

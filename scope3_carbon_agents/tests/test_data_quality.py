@@ -103,6 +103,7 @@ class TestDataQuality(AgentsCommon):
         bill.invoice_date = "2022-06-20"
         bill.invoice_line_ids.filtered("product_id").quantity = 12
         bill.sudo().action_post()  # an accountant posts the bill
+        cls.run_attribution()  # the receipt's transport leg and the bill stage
         # the EUR order's event failed for good (no EUR rate on or before 2021-06-01)
         cls.event_eur = cls.Event.search(
             [("aggregatetype", "=", "purchase.order"), ("aggregateid", "=", str(cls.o_eur.id))]
@@ -124,7 +125,9 @@ class TestDataQuality(AgentsCommon):
         cls.activities = cls.env["scope3.activity"].search(
             [("purchase_order_id", "in", cls.orders.ids)]
         )
+        cls.receipt = cls.o_qty.picking_ids
         cls.universe = (
+            cls.vendor,
             cls.products,
             cls.orders,
             cls.orders.order_line,
@@ -145,6 +148,8 @@ class TestDataQuality(AgentsCommon):
                 ("unmapped_product", "product.product", self.unmapped.id, "medium"),
                 ("missing_weight", "product.product", self.copper.id, "medium"),
                 ("missing_currency_rate", "purchase.order", self.o_eur.id, "high"),
+                # the receipt's transport leg: no route, distance or coordinates for the vendor
+                ("missing_distance", "res.partner", self.vendor.id, "medium"),
                 (
                     "outlier_intensity",
                     "scope3.activity",
@@ -165,6 +170,7 @@ class TestDataQuality(AgentsCommon):
                 "unmapped_product": "completeness",
                 "missing_weight": "completeness",
                 "missing_currency_rate": "completeness",
+                "missing_distance": "completeness",
                 "outlier_intensity": "plausibility",
                 "unit_mismatch": "plausibility",
                 "quantity_mismatch": "consistency",
@@ -187,6 +193,9 @@ class TestDataQuality(AgentsCommon):
         self.assertEqual(
             by_kind["duplicate_vendor_ref"].evidence["inputs"]["others"], [self.o_ref1.name]
         )
+        self.assertEqual(
+            by_kind["missing_distance"].evidence["inputs"]["transfers"], [self.receipt.name]
+        )
         self.assertEqual(run.findings_count, len(self.Finding.search([("run_id", "=", run.id)])))
         # a review activity for the responsible manager on each finding
         self.assertEqual(by_kind["event_stuck"].activity_ids.user_id, self.carbon_manager)
@@ -199,6 +208,15 @@ class TestDataQuality(AgentsCommon):
         self.assertEqual(self.copper.weight, 0.0)
         finding = self.findings_about(self.event_eur, agent=self.dq_agent)
         self.assertEqual(finding.state, "proposed")
+
+    def test_missing_distance_is_resolved_by_a_partner_distance(self):
+        self.run_agent(self.dq_agent)
+        finding = self.findings_about(self.vendor, agent=self.dq_agent)
+        self.assertEqual(finding.kind, "missing_distance")
+        self.assertEqual(finding.proposal["action"], "set_distance")
+        self.vendor.with_company(self.company).scope3_transport_distance_km = 100.0
+        self.run_agent(self.dq_agent)
+        self.assertEqual(finding.state, "dismissed")
 
     def test_resolved_findings_are_closed_by_the_next_run(self):
         self.run_agent(self.dq_agent)
