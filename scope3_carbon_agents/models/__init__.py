@@ -14,3 +14,4 @@ from . import scope3_emission_entry
 from . import purchase_order
 from . import res_config_settings
 from . import scope3_restatement
+from . import scope3_factor_set

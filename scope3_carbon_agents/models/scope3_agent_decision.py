@@ -46,6 +46,7 @@ class Scope3AgentDecision(models.Model):
             ("policy_hold", "Order held by a guardrail"),
             ("policy_approve", "Carbon approval"),
             ("kill_switch", "Kill switch"),
+            ("governance", "Governance decision"),
         ],
         required=True,
         readonly=True,
@@ -175,7 +176,7 @@ class Scope3AgentDecision(models.Model):
             agent, finding = entry["agent"], entry["finding"]
             rule_version = entry.get("rule_version")
             if not rule_version:
-                if entry["type"] in ("approve", "reject", "dismiss", "kill_switch"):
+                if entry["type"] in ("approve", "reject", "dismiss", "kill_switch", "governance"):
                     rule_version = HUMAN_RULE_VERSION
                 else:
                     rule_version = RULE_VERSIONS.get(agent.kind, HUMAN_RULE_VERSION)
@@ -198,6 +199,28 @@ class Scope3AgentDecision(models.Model):
                 }
             )
         return self.sudo().create(vals_list)  # the log is written by code only
+
+    @api.model
+    def _scope3_log_governance(self, action, record, company, decision):
+        """Log a person's governance decision (factor set published, restatement
+        approved / rejected / posted) under the policy agent, whatever its autonomy: the
+        log is the audit trail of what changed reported figures and who decided it."""
+        agent = self.env["scope3.agent"].sudo().search([("kind", "=", "policy")], limit=1)
+        return self._scope3_log(
+            [
+                {
+                    "type": "governance",
+                    "agent": agent,
+                    "run": self.env["scope3.agent.run"],
+                    "finding": self.env["scope3.agent.finding"],
+                    "company": company,
+                    "decision": dict(
+                        decision, action=action, model=record._name, record_id=record.id
+                    ),
+                    "inputs": {"model": record._name, "id": record.id, **decision},
+                }
+            ]
+        )
 
     # ------------------------------------------------------------------------------------
     # Verify

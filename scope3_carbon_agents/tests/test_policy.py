@@ -1,4 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import json
+
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 
@@ -170,3 +173,89 @@ class TestLockDate(AgentsCommon):
             Entry._scope3_check_lock_dates([locked_vals])
         with self.assertRaisesRegex(UserError, "locked up to 2022-12-31"):
             Entry._scope3_check_lock_dates([dict(locked_vals, restatement_id=False)])
+
+
+@tagged("post_install", "-at_install")
+class TestGovernanceLog(AgentsCommon):
+    """Factor-set publication and restatement decisions land in the decision log."""
+
+    def _governance(self, action):
+        return (
+            self.env["scope3.agent.decision"]
+            .search([("decision_type", "=", "governance")], order="id")
+            .filtered(lambda d: json.loads(d.decision)["action"] == action)
+        )
+
+    def test_factor_set_publication_is_logged_with_four_eyes(self):
+        self.company.scope3_four_eyes_publish = True
+        factor_set = self.env["scope3.factor.set"].create(
+            {
+                "name": "Test activity factors",
+                "publisher": "Test",
+                "edition": "g1",
+                "gwp_basis": "ar6",
+                "factor_type": "activity",
+                "factor_ids": [
+                    Command.create(
+                        {
+                            "key_type": "manual",
+                            "key": "g-1",
+                            "name": "Test factor",
+                            "value": 1.0,
+                            "unit": "kg CO2e/kg",
+                            "uom_id": self.env.ref("uom.product_uom_kgm").id,
+                        }
+                    )
+                ],
+            }
+        )
+        factor_set.with_user(self.carbon_manager).action_publish()
+        decision = self._governance("factor_set_published")
+        self.assertEqual(len(decision), 1)
+        self.assertEqual(decision.user_id, self.carbon_manager)
+        self.assertEqual(decision.agent_id, self.policy_agent)
+        self.assertEqual(
+            {
+                k: json.loads(decision.decision)[k]
+                for k in ("decided_by", "four_eyes_required", "four_eyes_held")
+            },
+            {
+                "decided_by": self.carbon_manager.login,
+                "four_eyes_required": True,
+                "four_eyes_held": True,
+            },
+        )
+        self.assertEqual(
+            json.loads(decision.decision)["content_checksum"], factor_set.content_checksum
+        )
+        self.assertIsNone(self.env["scope3.agent.decision"]._scope3_verify_chain()[1])
+
+    def test_restatement_decisions_are_logged(self):
+        order = self.confirm(self.create_order([(self.steel, 10, 100.0)]))
+        self.run_attribution()
+        footprint = self.env["scope3.supplier.footprint"].create(
+            {
+                "partner_id": self.vendor.id,
+                "product_id": self.steel.id,
+                "pcf_kg": 1.85,
+                "declared_unit": "kilogram",
+                "valid_from": "2022-01-01",
+            }
+        )
+        footprint.action_accept()  # proposed by the administrator
+        self.run_attribution()
+        restatement = self.env["scope3.restatement"].search(
+            [("supplier_footprint_id", "=", footprint.id)]
+        )
+        restatement.with_user(self.carbon_manager).action_approve()
+        restatement.with_user(self.carbon_manager).action_post()
+        approved = self._governance("restatement_approved")
+        posted = self._governance("restatement_posted")
+        self.assertEqual((len(approved), len(posted)), (1, 1))
+        # 787.000 kg -> 10 x 1 kg x 1.85 = 18.500 kg: delta -768.500
+        self.assertEqual(json.loads(approved.decision)["delta_kg"], -768.5)
+        self.assertEqual(json.loads(approved.decision)["shadow_hash"], restatement.shadow_hash)
+        self.assertTrue(json.loads(approved.decision)["four_eyes_held"])
+        self.assertEqual(json.loads(posted.decision)["decided_by"], self.carbon_manager.login)
+        self.assertEqual(sum(self.entries_of(order).mapped("co2e_kg")), 18.5)
+        self.assertIsNone(self.env["scope3.agent.decision"]._scope3_verify_chain()[1])
