@@ -50,6 +50,7 @@
         "demo/scope3_carbon_demo.xml",
     ],
     "pre_init_hook": "pre_init_hook",
+    "post_init_hook": "post_init_hook",
     "installable": True,
     "application": True,
 }

@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo.tools import SQL
+from odoo.tools import SQL, config
 from odoo.tools.sql import column_exists, create_column
+
+from .demo.scope3_demo_story import load_demo_story
 
 
 def pre_init_hook(env):
@@ -20,3 +22,16 @@ def pre_init_hook(env):
                     SQL.identifier(table),
                 )
             )
+
+
+def post_init_hook(env):
+    """With demo data: load the demo story (months of purchases, receipts, bills and
+    deliveries, attributed by the cron's method).
+
+    Not when Odoo runs its tests (``--test-enable``): the tests build their own
+    fixtures, and ``tests/test_demo_story.py`` loads the story inside a test.
+    """
+    if config["test_enable"]:
+        return
+    if env.ref("scope3_carbon.purchase_order_steel_demo", raise_if_not_found=False):
+        load_demo_story(env)

@@ -10,3 +10,4 @@ from . import test_concurrent_workers
 from . import test_access_matrix
 from . import test_restatement
 from . import test_transport
+from . import test_demo_story
