@@ -13,8 +13,10 @@ from .calculation import (
     PriceIndexInput,
     QuantityInput,
     SpendInput,
+    StatedInput,
     compute_activity_based,
     compute_spend_based,
+    compute_stated,
     reverse,
 )
 from .conversion import convert_currency, deflate, tonne_km, uom_ratio
@@ -27,10 +29,12 @@ __all__ = [
     "PriceIndexInput",
     "QuantityInput",
     "SpendInput",
+    "StatedInput",
     "TRACE_SCHEMA",
     "canonical_json",
     "compute_activity_based",
     "compute_spend_based",
+    "compute_stated",
     "convert_currency",
     "deflate",
     "replay",

@@ -11,6 +11,7 @@ from .calculation import (
     SpendInput,
     compute_activity_based,
     compute_spend_based,
+    replay_stated,
 )
 from .conversion import to_decimal
 
@@ -41,6 +42,8 @@ def replay(trace):
     method = trace.get("method")
     if method == "reversal":
         return to_decimal(trace["result"]["co2e_kg"])
+    if method == "stated":
+        return replay_stated(trace)
     factor = FactorInput.from_trace(trace["factor"])
     conv = trace["conversion"]
     inputs = trace["inputs"]
