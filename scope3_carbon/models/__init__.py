@@ -17,3 +17,5 @@ from . import res_partner
 from . import account_move
 from . import res_company
 from . import res_config_settings
+from . import product_product
+from . import account_move_line

@@ -186,7 +186,10 @@ class Scope3OutboxEvent(models.Model):
         must be idempotent: it reconciles the ledger with the current state of the
         documents.
         """
-        return {"purchase.order": "_scope3_attribute_events"}
+        return {
+            "purchase.order": "_scope3_attribute_events",
+            "account.move": "_scope3_attribute_events",
+        }
 
     @api.model
     def _scope3_claim(self, limit):

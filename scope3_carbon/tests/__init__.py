@@ -8,3 +8,6 @@ from . import test_resolution_chain
 from . import test_three_way_matching
 from . import test_concurrent_workers
 from . import test_frozen_factor_unit
+from . import test_bill_without_order
+from . import test_energy_waste_travel
+from . import test_sold_products
