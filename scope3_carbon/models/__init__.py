@@ -19,3 +19,4 @@ from . import res_company
 from . import res_config_settings
 from . import product_product
 from . import account_move_line
+from . import scope3_manual_activity

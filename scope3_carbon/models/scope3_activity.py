@@ -187,6 +187,12 @@ class Scope3Activity(models.Model):
         events = {move.id: event for move in self.account_move_id}
         return self.env["account.move.line"]._scope3_invoice_line_plans(self, events)
 
+    def _scope3_plans_manual(self, event):
+        """Manual activities of categories 7, 8, 13, 14 and 15 (see
+        ``scope3.manual.activity._scope3_plans``)."""
+        events = {int(activity.source_key.split(":")[1]): event for activity in self}
+        return self.env["scope3.manual.activity"]._scope3_plans(self, events)
+
     @api.model
     def _scope3_apply(self, plans, post=True):
         """Bring the ledger of each activity in line with the figures it should have.
@@ -322,6 +328,10 @@ class Scope3Activity(models.Model):
             lambda a: a.source_type in ("bill_line", "invoice_line")
         ).account_move_id
         moves._scope3_capture_moves("account.move.reattribute")
+        manual = self.filtered(lambda a: a.source_type == "manual")
+        self.env["scope3.manual.activity"].browse(
+            {int(a.source_key.split(":")[1]) for a in manual}
+        ).exists()._scope3_capture("scope3.manual.activity.reattribute")
         return True
 
     @api.model

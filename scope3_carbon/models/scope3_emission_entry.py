@@ -28,6 +28,7 @@ RESOLUTION_LEVELS = [
     ("product_category", "Product category"),
     ("rule", "Mapping rule"),
     ("company_default", "Company default"),
+    ("manual", "Manual activity"),
 ]
 
 

@@ -189,6 +189,7 @@ class Scope3OutboxEvent(models.Model):
         return {
             "purchase.order": "_scope3_attribute_events",
             "account.move": "_scope3_attribute_events",
+            "scope3.manual.activity": "_scope3_attribute_events",
         }
 
     @api.model

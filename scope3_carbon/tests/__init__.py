@@ -11,3 +11,4 @@ from . import test_frozen_factor_unit
 from . import test_bill_without_order
 from . import test_energy_waste_travel
 from . import test_sold_products
+from . import test_manual_activity
