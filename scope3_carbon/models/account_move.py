@@ -15,6 +15,20 @@ class AccountMove(models.Model):
         help="Net of the ledger entries posted from this bill (reversals included).",
     )
     scope3_entry_count = fields.Integer(compute="_compute_scope3_co2e_kg")
+    scope3_receipt_ids = fields.Many2many(
+        "stock.picking",
+        "account_move_scope3_receipt_rel",
+        "move_id",
+        "picking_id",
+        string="Freight for Receipts",
+        domain="[('picking_type_code', '=', 'incoming'), ('company_id', '=', company_id)]",
+        check_company=True,
+        copy=False,
+        help="On a carrier's bill: the receipts whose transport it charges. Its freight "
+        "lines then count for these receipts, and freight charged on the goods order or "
+        "bill of the same receipts counts nothing; a distance-based transport activity of "
+        "a receipt outranks both.",
+    )
 
     def _compute_scope3_co2e_kg(self):
         # sudo: the figure is shown to whoever sees the bill; the entries stay protected
@@ -30,6 +44,19 @@ class AccountMove(models.Model):
         totals = {move.id: (kg, count) for move, kg, count in groups}
         for move in self:
             move.scope3_co2e_kg, move.scope3_entry_count = totals.get(move.id, (0.0, 0))
+
+    def write(self, vals):
+        """Linking a carrier bill to receipts (or unlinking it) re-attributes the bill and
+        the freight of those receipts it competes with."""
+        if "scope3_receipt_ids" not in vals:
+            return super().write(vals)
+        before = self.scope3_receipt_ids
+        res = super().write(vals)
+        posted = self.filtered(lambda m: m.state == "posted")
+        if posted:
+            posted._scope3_capture_moves("account.move.receipts", freight=False)
+            (before | self.scope3_receipt_ids)._scope3_recapture_freight(exclude_moves=posted)
+        return res
 
     def action_view_scope3_entries(self):
         return self.env["scope3.emission.entry"]._scope3_action(
@@ -64,7 +91,7 @@ class AccountMove(models.Model):
         bills = self.filtered(lambda m: m.move_type in VENDOR_BILL_TYPES)
         bills.invoice_line_ids.purchase_line_id.order_id._scope3_capture(event_type)
 
-    def _scope3_capture_moves(self, event_type):
+    def _scope3_capture_moves(self, event_type, freight=True):
         """One outbox event (aggregate ``account.move``) per move with Scope 3 sources of
         its own: vendor bills and refunds with lines without a purchase order line, and
         customer invoices and refunds selling products with sold-product factors; moves
@@ -73,6 +100,8 @@ class AccountMove(models.Model):
         Lines billing a purchase order line stay with the order's events (staged
         refinement, see ``purchase.order.line._scope3_reconcile``).
 
+        :param bool freight: also re-attribute the freight competing for the receipts a
+            carrier bill among these moves is linked to
         :return: number of events recorded
         """
         if not self or self.env.context.get("scope3_no_capture"):
@@ -96,9 +125,13 @@ class AccountMove(models.Model):
             *[line.move_id for line, _number in moves._scope3_invoice_source_lines()]
         )
         todo = moves.filtered(lambda m: m in counted or m in sourced)
-        return self.env["scope3.outbox.event"]._scope3_enqueue(
+        count = self.env["scope3.outbox.event"]._scope3_enqueue(
             [move._scope3_event_vals(event_type) for move in todo]
         )
+        carrier_bills = moves.filtered("scope3_receipt_ids")
+        if freight and carrier_bills:
+            count += carrier_bills.scope3_receipt_ids._scope3_recapture_freight(exclude_moves=moves)
+        return count
 
     def _scope3_event_vals(self, event_type):
         self.ensure_one()
@@ -117,6 +150,7 @@ class AccountMove(models.Model):
                 "partner_id": self.partner_id.id,
                 "currency": self.currency_id.name,
                 "amount_untaxed": self.amount_untaxed,
+                "receipt_ids": self.scope3_receipt_ids.ids,
                 "lines": [
                     {
                         "id": line.id,
@@ -148,6 +182,10 @@ class AccountMove(models.Model):
         return [
             (line, number) for line in lines for number in line.product_id._scope3_sold_factors()
         ]
+
+    def _scope3_goods_receipts(self):
+        """Receipts of the purchase orders these bills bill (for freight charged on them)."""
+        return self.invoice_line_ids.purchase_line_id.order_id._scope3_receipts()
 
     # ------------------------------------------------------------------------------------
     # Attribution (called by the cron on the moves of claimed events)

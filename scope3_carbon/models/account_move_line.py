@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from ..core import calculation
 from ..core.conversion import to_decimal
 from ..tools import insert_rows
+from .account_move import VENDOR_BILL_TYPES
 from .product_product import SOLD_PRODUCT_FIELDS
 
 #: account types whose purchases are capital goods (GHG Protocol category 2)
@@ -106,15 +107,19 @@ class AccountMoveLine(models.Model):
         1. a fixed-asset account (account type Fixed Assets): 2, capital goods - the
            purchase is capitalised;
         2. else the category of the product category (or its nearest parent with one);
-        3. else 1, purchased goods and services.
+        3. else 4, upstream transportation, for a freight service;
+        4. else 1, purchased goods and services.
         """
         by_categ = self.product_id.categ_id._scope3_first_in_chain("scope3_category_id")
+        freight = self.product_id._scope3_freight_products()
         result = {}
         for line in self:
             if line.account_id.account_type in CAPITAL_ACCOUNT_TYPES:
                 category = self._scope3_category(2)
             elif line.product_id and by_categ.get(line.product_id.categ_id):
                 category = by_categ[line.product_id.categ_id]
+            elif line.product_id in freight:
+                category = self._scope3_category(4)
             else:
                 category = self._scope3_category(1)
             result[line] = category
@@ -146,6 +151,26 @@ class AccountMoveLine(models.Model):
         vals["name"] = f"{vals['name']} / {number}"
         return vals
 
+    def _scope3_freight_exclusions(self):
+        """Freight lines of vendor bills that another source outranks, as line -> why.
+
+        A line of a bill linked to receipts (``scope3_receipt_ids``: a carrier bill)
+        claims those receipts at rank 2; a freight line of another bill claims the
+        receipts of the purchase orders the bill bills, at rank 3 (see
+        ``stock.picking._scope3_freight_losers``).
+        """
+        freight = self.product_id._scope3_freight_products()
+        claims = {}
+        for line in self:
+            move = line.move_id
+            if line.product_id not in freight or move.move_type not in VENDOR_BILL_TYPES:
+                continue
+            if move.scope3_receipt_ids:
+                claims[line] = (2, move.scope3_receipt_ids)
+            else:
+                claims[line] = (3, move._scope3_goods_receipts())
+        return self.env["stock.picking"]._scope3_freight_losers(claims)
+
     @api.model
     def _scope3_removed_plan(self, activity, plan):
         """The source of ``activity`` is no longer one: reverse what it counted."""
@@ -160,8 +185,9 @@ class AccountMoveLine(models.Model):
 
         Stage ``bill``: the posted line's quantity and untaxed amount (negative on a
         refund), at the bill date, through the resolution chain with the line's
-        account and operation ``bill``. A draft or cancelled bill and a removed line
-        count nothing: what they counted is reversed.
+        account and operation ``bill``. A draft or cancelled bill, a removed line and a
+        freight line outranked by another source (freight guard) count nothing: what
+        they counted is reversed.
 
         :param activities: ``scope3.activity`` records of source type ``bill_line``
         :param dict last_event: move id -> the outbox event being processed (empty for
@@ -170,6 +196,7 @@ class AccountMoveLine(models.Model):
         Event = self.env["scope3.outbox.event"]
         lines = activities.account_move_line_id
         categories = lines._scope3_bill_categories()
+        losers = lines._scope3_freight_exclusions()
         plans, sources = {}, []
         for activity in activities:
             line = activity.account_move_line_id
@@ -196,6 +223,16 @@ class AccountMoveLine(models.Model):
                 plan["activity_vals"].update(
                     state="cancelled" if move.state == "cancel" else "pending", message=False
                 )
+                continue
+            if line in losers:
+                plan["activity_vals"].update(
+                    state="excluded",
+                    message=losers[line],
+                    factor_id=False,
+                    resolution_level=False,
+                    dq_score=False,
+                )
+                plan["reason"] = losers[line]
                 continue
             plan["reason"] = f"vendor bill {move.name} changed"
             sources.append((activity, "bill", line._scope3_bill_source(activity)))

@@ -12,6 +12,12 @@ SOLD_PRODUCT_FIELDS = {
 class ProductProduct(models.Model):
     _inherit = "product.product"
 
+    def _scope3_freight_products(self):
+        """The products of ``self`` that are freight services: flagged themselves, or
+        their category (or a parent category) is."""
+        flags = self.categ_id._scope3_first_in_chain("scope3_is_freight")
+        return self.filtered(lambda p: p.scope3_is_freight or flags.get(p.categ_id))
+
     def _scope3_energy_components(self):
         """Category 3 components of this energy product, as ``(name, factor)`` pairs
         (see ``scope3.activity._scope3_expand_energy``)."""

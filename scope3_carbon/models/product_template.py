@@ -67,6 +67,12 @@ class ProductTemplate(models.Model):
         "per unit. Found in the energy factor's set for the same grid and unit (e.g. "
         "DESNZ T&D- UK electricity); can be chosen by hand.",
     )
+    scope3_is_freight = fields.Boolean(
+        string="Freight Service",
+        help="This product is a freight or carriage charge. Freight for a receipt counts "
+        "once: a distance-based transport activity of the receipt first, else the carrier "
+        "bill linked to the receipt, else the freight line of the goods order or bill.",
+    )
     scope3_processing_kg = fields.Float(
         string="Processing (kg CO2e/unit)",
         digits=0,

@@ -80,13 +80,18 @@ class Scope3Activity(models.Model):
             ("attributed", "Attributed"),
             ("unmapped", "Unmapped"),
             ("cancelled", "Cancelled"),
+            ("excluded", "Excluded"),
         ],
         default="pending",
         required=True,
         readonly=True,
         index=True,
     )
-    message = fields.Text(readonly=True, help="Why the activity could not be attributed.")
+    message = fields.Text(
+        readonly=True,
+        help="Why the activity could not be attributed, or why it counts nothing "
+        "(excluded: counted by another source, e.g. the freight double-counting guard).",
+    )
     resolution_level = fields.Selection(RESOLUTION_LEVELS, readonly=True)
     dq_score = fields.Integer(string="DQ Score", readonly=True, aggregator="max")
     factor_id = fields.Many2one("scope3.factor", readonly=True)

@@ -12,3 +12,4 @@ from . import test_bill_without_order
 from . import test_energy_waste_travel
 from . import test_sold_products
 from . import test_manual_activity
+from . import test_freight_guard
