@@ -15,6 +15,7 @@
     "data": [
         "security/scope3_carbon_security.xml",
         "security/ir.model.access.csv",
+        "security/scope3_manual_activity_security.xml",
         "data/uom_data.xml",
         "data/scope3_category_data.xml",
         "data/scope3_price_index_data.xml",
@@ -44,6 +45,7 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/scope3_restatement_views.xml",
+        "views/scope3_manual_activity_views.xml",
         "views/scope3_menus.xml",
     ],
     "demo": [

@@ -313,6 +313,54 @@ def compute_activity_based(quantity, factor, subject):
     return co2e, trace
 
 
+@dataclass(frozen=True)
+class StatedInput:
+    """A figure stated directly in kg CO2e (a manual activity), with how it was obtained.
+
+    ``method`` is the GHG Protocol calculation method the figure was produced with,
+    ``explanation`` how; ``evidence`` the supporting documents as ``(name, sha1)`` pairs.
+    """
+
+    co2e_kg: Decimal
+    method: str
+    explanation: str
+    date: str
+    evidence: tuple = ()
+
+
+def compute_stated(stated, subject):
+    """kg CO2e = the stated figure, rounded half-up to the gram.
+
+    Nothing is computed: the trace records the figure with its method, explanation and
+    the checksums of its evidence, so that a replay gives it back and an auditor can
+    check the documents it rests on.
+    """
+    value = to_decimal(stated.co2e_kg)
+    if value < 0:
+        raise CalculationError(f"stated figure {value} kg CO2e is negative")
+    co2e = _round_co2e(value)
+    trace = {
+        "schema": TRACE_SCHEMA,
+        "method": "stated",
+        "subject": subject,
+        "inputs": {
+            "co2e_kg": _fmt(value),
+            "method": stated.method,
+            "explanation": stated.explanation,
+            "date": stated.date,
+            "evidence": [{"name": name, "sha1": sha1} for name, sha1 in stated.evidence],
+        },
+        "formula": "co2e_kg = round_half_up(stated_co2e_kg, 0.001)",
+        "result": {"co2e_kg": _fmt(co2e)},
+    }
+    return co2e, trace
+
+
+def replay_stated(trace):
+    """The figure of a ``stated`` trace, recomputed from its inputs."""
+    return _round_co2e(to_decimal(trace["inputs"]["co2e_kg"]))
+
+
 def reverse(original_trace, original_hash, original_entry_id, reason):
     """Trace of a reversal: the exact opposite of an earlier entry."""
     co2e = -to_decimal(original_trace["result"]["co2e_kg"])

@@ -11,7 +11,8 @@ Rules (project convention, documented in the add-on README):
 - technological: supplier footprint 1; product activity factor 2; product spend factor 3
   (the NAICS industry the product belongs to); product-category or rule spend factor 4;
   company default 5; an activity-based rule 3; a transport mode's average factor
-  (distance-based freight) 3;
+  (distance-based freight) 3; a manual activity (factor chosen by a person, or a stated
+  figure) 3;
 - temporal: |activity year - factor data year| <= 1 -> 1, <= 3 -> 2, <= 6 -> 3,
   <= 10 -> 4, more -> 5; unknown data year -> 3;
 - geographical: factor region equals the activity's country -> 1; factor without region
@@ -23,7 +24,8 @@ Rules (project convention, documented in the add-on README):
   (a transport distance from a great circle x a detour factor);
 - reliability: verified supplier footprint 1, else its PACT DQR (1-3) rounded up plus
   one; official activity factors 2; spend-based (modelled EEIO) factors 3; company
-  default 4;
+  default 4; a figure or factor stated by the company (kind ``stated``: a manual
+  activity's stated kg, a product's sold-product factor; not a published factor) 4;
 - score: the rounded-half-up mean of the five, but never better than 4 for a
   spend-based figure nor than 5 for the company default (PCAF scores 4-5 for spend).
 
@@ -86,7 +88,7 @@ def _reliability(level, kind, verified, dqr):
             rounded = int(Decimal(str(dqr)).quantize(Decimal(1), rounding=ROUND_CEILING))
             return min(5, rounded + 1)
         return 3
-    if level == "company_default":
+    if level == "company_default" or kind == "stated":
         return 4
     return 2 if kind == "activity" else 3
 
@@ -107,7 +109,7 @@ def assess(
 
     :param str level: resolution level (supplier, product, product_category, rule,
         company_default, transport)
-    :param str kind: ``activity`` or ``spend``
+    :param str kind: ``activity``, ``spend`` or ``stated``
     :param bool estimated_quantity: the activity quantity is modelled, not measured
     :return: dict with the five indicators, ``score`` and ``uncertainty_pct``
     """

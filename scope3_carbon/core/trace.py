@@ -11,6 +11,7 @@ from .calculation import (
     SpendInput,
     compute_activity_based,
     compute_spend_based,
+    replay_stated,
 )
 from .conversion import to_decimal
 from .transport import allocate
@@ -47,6 +48,8 @@ def replay(trace):
         inputs = trace["inputs"]
         total = replay(trace["total"]) if trace.get("total") else inputs["total_co2e_kg"]
         return allocate(total, inputs["keys"])[inputs["index"]]
+    if method == "stated":
+        return replay_stated(trace)
     factor = FactorInput.from_trace(trace["factor"])
     conv = trace["conversion"]
     inputs = trace["inputs"]

@@ -2,7 +2,7 @@
 
 Plain data (no Odoo import): the add-on's importer and scripts/generate_factor_data.py
 both map a parsed factor's ``uom_code`` to the XML id of an Odoo unit of measure. Codes
-without an Odoo unit here (vehicle.km, room.night, ``other:...``) keep their published unit
+without an Odoo unit here (vehicle.km, ``other:...``) keep their published unit
 text only; such factors are not used for quantity conversions.
 """
 
@@ -20,4 +20,5 @@ UOM_XMLIDS = {
     "short_ton.mile": "scope3_carbon.uom_short_ton_mile",
     "passenger.km": "scope3_carbon.uom_pkm",
     "passenger.mile": "scope3_carbon.uom_passenger_mile",
+    "room.night": "scope3_carbon.uom_room_night",
 }

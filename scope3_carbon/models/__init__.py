@@ -21,3 +21,6 @@ from . import scope3_restatement
 from . import scope3_restatement_line
 from . import scope3_transport_route
 from . import scope3_transport_consolidation
+from . import product_product
+from . import account_move_line
+from . import scope3_manual_activity

@@ -18,6 +18,11 @@ class ProductCategory(models.Model):
         help="GHG Protocol category of purchases of these products (and of subcategories "
         "without their own). Empty: category 1, purchased goods and services.",
     )
+    scope3_is_freight = fields.Boolean(
+        string="Freight Services",
+        help="Products of this category (and its subcategories) are freight charges, "
+        "subject to the freight double-counting guard.",
+    )
 
     @api.constrains("scope3_naics_code")
     def _check_scope3_naics_code(self):

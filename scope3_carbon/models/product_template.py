@@ -42,7 +42,81 @@ class ProductTemplate(models.Model):
         "It takes precedence over the NAICS code.",
     )
 
+    scope3_energy_factor_id = fields.Many2one(
+        "scope3.factor",
+        string="Energy Factor",
+        domain="[('category_hint', 'in', ('fuel', 'electricity')), ('is_wtt', '=', False), "
+        "('set_id.state', 'in', ('published', 'superseded'))]",
+        help="For fuels and electricity the company burns or consumes: the Scope 1 "
+        "combustion or Scope 2 generation factor of this energy (e.g. DESNZ UK electricity "
+        "per kWh, diesel per litre). Those emissions are not Scope 3; purchases of the "
+        "product count in category 3 (fuel- and energy-related activities) with the "
+        "factor's well-to-tank companion and, for electricity, the transmission and "
+        "distribution losses and their well-to-tank. It takes precedence over every other "
+        "factor of the product.",
+    )
+    scope3_td_factor_id = fields.Many2one(
+        "scope3.factor",
+        string="T&D Losses Factor",
+        compute="_compute_scope3_td_factor_id",
+        store=True,
+        readonly=False,
+        domain="[('category_hint', '=', 'electricity_td'), ('is_wtt', '=', False), "
+        "('set_id.state', 'in', ('published', 'superseded'))]",
+        help="Transmission and distribution losses of the electricity this product is, "
+        "per unit. Found in the energy factor's set for the same grid and unit (e.g. "
+        "DESNZ T&D- UK electricity); can be chosen by hand.",
+    )
+    scope3_is_freight = fields.Boolean(
+        string="Freight Service",
+        help="This product is a freight or carriage charge. Freight for a receipt counts "
+        "once: a distance-based transport activity of the receipt first, else the carrier "
+        "bill linked to the receipt, else the freight line of the goods order or bill.",
+    )
+    scope3_processing_kg = fields.Float(
+        string="Processing (kg CO2e/unit)",
+        digits=0,
+        help="Category 10: kg CO2e emitted downstream to process one unit (of the "
+        "product's unit of measure) of this product when it is sold as an intermediate "
+        "product. Counted on posted customer invoices; empty: not counted.",
+    )
+    scope3_use_phase_kg = fields.Float(
+        string="Use Phase (kg CO2e/unit)",
+        digits=0,
+        help="Category 11: kg CO2e over the lifetime use of one unit sold (direct use-phase "
+        "emissions, e.g. fuel or electricity it consumes). Counted on posted customer "
+        "invoices; empty: not counted.",
+    )
+    scope3_end_of_life_kg = fields.Float(
+        string="End of Life (kg CO2e/unit)",
+        digits=0,
+        help="Category 12: kg CO2e of the waste disposal and treatment of one unit sold at "
+        "the end of its life. Counted on posted customer invoices; empty: not counted.",
+    )
+
     scope3_entry_count = fields.Integer(compute="_compute_scope3_entry_count")
+
+    @api.depends("scope3_energy_factor_id")
+    def _compute_scope3_td_factor_id(self):
+        """The T&D losses factor of electricity: same set, same grid (level 3, e.g.
+        "Electricity: UK") and same unit as the energy factor."""
+        Factor = self.env["scope3.factor"]
+        found = {}
+        for energy in self.scope3_energy_factor_id.filtered(
+            lambda f: f.category_hint == "electricity"
+        ):
+            found[energy] = Factor.search(
+                [
+                    ("set_id", "=", energy.set_id.id),
+                    ("category_hint", "=", "electricity_td"),
+                    ("is_wtt", "=", False),
+                    ("level_3", "=", energy.level_3),
+                    ("uom_id", "=", energy.uom_id.id),
+                ],
+                limit=1,
+            )
+        for template in self:
+            template.scope3_td_factor_id = found.get(template.scope3_energy_factor_id, Factor)
 
     @api.constrains("scope3_naics_code")
     def _check_scope3_naics_code(self):

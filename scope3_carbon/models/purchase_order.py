@@ -124,6 +124,12 @@ class PurchaseOrder(models.Model):
         lines = self.order_line.filtered(lambda line: not line.display_type)
         return lines._scope3_reconcile(last_event)
 
+    def _scope3_receipts(self):
+        """Receipts of these orders that are not cancelled (returns excluded)."""
+        return self.picking_ids.filtered(
+            lambda p: p.picking_type_code == "incoming" and p.state != "cancel"
+        )
+
     # ------------------------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------------------------

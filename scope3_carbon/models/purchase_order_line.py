@@ -129,10 +129,29 @@ class PurchaseOrderLine(models.Model):
         return by_line
 
     def _scope3_categories(self):
-        """GHG Protocol category of each line: from the product category tree, else 1."""
+        """GHG Protocol category of each line: from the product category tree, else 4 for a
+        freight service, else 1."""
         default = self.env.ref("scope3_carbon.scope3_category_01")
+        transport = self.env.ref("scope3_carbon.scope3_category_04")
         by_categ = self.product_id.categ_id._scope3_first_in_chain("scope3_category_id")
-        return {line: by_categ.get(line.product_id.categ_id) or default for line in self}
+        freight = self.product_id._scope3_freight_products()
+        return {
+            line: by_categ.get(line.product_id.categ_id)
+            or (transport if line.product_id in freight else default)
+            for line in self
+        }
+
+    def _scope3_freight_exclusions(self):
+        """Freight lines of confirmed orders outranked by another source for the order's
+        receipts, as line -> why (rank 3: freight on the goods order; see
+        ``stock.picking._scope3_freight_losers``)."""
+        freight = self.product_id._scope3_freight_products()
+        claims = {
+            line: (3, line.order_id._scope3_receipts())
+            for line in self
+            if line.product_id in freight and line.order_id.state in CONFIRMED_STATES
+        }
+        return self.env["stock.picking"]._scope3_freight_losers(claims)
 
     def _scope3_reconcile(self, last_event):
         """Bring the ledger of each line in line with the best data its documents give.
@@ -147,7 +166,9 @@ class PurchaseOrderLine(models.Model):
         - ``commitment``: else, the order is confirmed -> the ordered quantity and amount.
 
         The other stages are reversed, so every activity is counted exactly once; lines of
-        orders that are not (or no longer) confirmed count nothing. Each figure comes from
+        orders that are not (or no longer) confirmed count nothing, nor do freight lines
+        outranked by a transport activity or a carrier bill of the order's receipts
+        (freight double-counting guard, ``_scope3_freight_exclusions``). Each figure comes from
         the first usable level of the resolution chain (``scope3.factor._scope3_candidates``).
 
         :param dict last_event: order id -> the outbox event being processed
@@ -167,6 +188,7 @@ class PurchaseOrderLine(models.Model):
             recordset for a restatement's shadow run)
         """
         categories = self._scope3_categories()
+        losers = self._scope3_freight_exclusions()
         line_vals = {
             line: dict(line._scope3_activity_vals(), category_id=categories[line].id)
             for line in self
@@ -185,6 +207,17 @@ class PurchaseOrderLine(models.Model):
                 plan["activity_vals"].update(
                     state="cancelled" if order.state == "cancel" else "pending", message=False
                 )
+                continue
+            if line in losers:
+                # freight double-counting guard: another source counts this freight
+                plan["activity_vals"].update(
+                    state="excluded",
+                    message=losers[line],
+                    factor_id=False,
+                    resolution_level=False,
+                    dq_score=False,
+                )
+                plan["reason"] = losers[line]
                 continue
             stage, stage_sources, reason = line._scope3_stage_sources(activities[line])
             plan["reason"] = reason

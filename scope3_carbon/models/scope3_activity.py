@@ -80,13 +80,18 @@ class Scope3Activity(models.Model):
             ("attributed", "Attributed"),
             ("unmapped", "Unmapped"),
             ("cancelled", "Cancelled"),
+            ("excluded", "Excluded"),
         ],
         default="pending",
         required=True,
         readonly=True,
         index=True,
     )
-    message = fields.Text(readonly=True, help="Why the activity could not be attributed.")
+    message = fields.Text(
+        readonly=True,
+        help="Why the activity could not be attributed, or why it counts nothing "
+        "(excluded: counted by another source, e.g. the freight double-counting guard).",
+    )
     resolution_level = fields.Selection(RESOLUTION_LEVELS, readonly=True)
     dq_score = fields.Integer(string="DQ Score", readonly=True, aggregator="max")
     factor_id = fields.Many2one("scope3.factor", readonly=True)
@@ -186,6 +191,24 @@ class Scope3Activity(models.Model):
         return self.picking_id._scope3_transport_plans(
             activities, {picking.id: event for picking in self.picking_id}
         )
+
+    def _scope3_plans_bill_line(self, event):
+        """Vendor bill and refund lines without a purchase order line (see
+        ``account.move.line._scope3_bill_line_plans``)."""
+        events = {move.id: event for move in self.account_move_id}
+        return self.env["account.move.line"]._scope3_bill_line_plans(self, events)
+
+    def _scope3_plans_invoice_line(self, event):
+        """Customer invoice and refund lines: sold products, categories 10, 11 and 12 (see
+        ``account.move.line._scope3_invoice_line_plans``)."""
+        events = {move.id: event for move in self.account_move_id}
+        return self.env["account.move.line"]._scope3_invoice_line_plans(self, events)
+
+    def _scope3_plans_manual(self, event):
+        """Manual activities of categories 7, 8, 13, 14 and 15 (see
+        ``scope3.manual.activity._scope3_plans``)."""
+        events = {int(activity.source_key.split(":")[1]): event for activity in self}
+        return self.env["scope3.manual.activity"]._scope3_plans(self, events)
 
     @api.model
     def _scope3_apply(self, plans, post=True):
@@ -334,6 +357,14 @@ class Scope3Activity(models.Model):
         orders = (self - transport).purchase_order_id
         orders._scope3_capture("purchase.order.reattribute")
         transport.picking_id._scope3_capture("stock.picking.reattribute")
+        moves = self.filtered(
+            lambda a: a.source_type in ("bill_line", "invoice_line")
+        ).account_move_id
+        moves._scope3_capture_moves("account.move.reattribute")
+        manual = self.filtered(lambda a: a.source_type == "manual")
+        self.env["scope3.manual.activity"].browse(
+            {int(a.source_key.split(":")[1]) for a in manual}
+        ).exists()._scope3_capture("scope3.manual.activity.reattribute")
         return True
 
     @api.model
@@ -341,23 +372,41 @@ class Scope3Activity(models.Model):
         """Resolve and compute every source, grouped by company and date; fill the plans.
 
         Shared by every kind of activity (purchase lines, bill lines, receipts, ...).
+        Purchases of energy (a product with an energy factor) are expanded into their
+        category 3 components first (see ``_scope3_expand_energy``).
 
         :param dict plans: key -> plan (see ``_scope3_apply``); the plan's
             ``activity_vals`` must hold ``category_id``
         :param list sources: ``(key, stage, source)`` triples; ``source`` as
             ``_scope3_estimate`` takes it, plus ``resolution_item`` (for
-            ``scope3.factor._scope3_candidates``) and ``entry_vals``
+            ``scope3.factor._scope3_candidates``) and ``entry_vals``. A source that
+            brings its own ``candidates`` (and optionally ``path`` and
+            ``unmapped_message``) skips the resolution chain.
         """
         Activity = self
+        no_rule = self.env["scope3.mapping.rule"]
+        sources = self._scope3_expand_energy(plans, sources)
         groups = defaultdict(list)
         for item in sources:
             groups[(item[2]["company"], item[2]["date"])].append(item)
         for (company, date), items in groups.items():
-            factor_set, resolved = self.env["scope3.factor"]._scope3_candidates(
-                company, date, [source["resolution_item"] for _l, _s, source in items]
-            )
+            to_resolve = [s["resolution_item"] for _k, _s, s in items if "candidates" not in s]
+            factor_set, resolved = self.env["scope3.factor.set"], []
+            if to_resolve:
+                factor_set, resolved = self.env["scope3.factor"]._scope3_candidates(
+                    company, date, to_resolve
+                )
+            resolved = iter(resolved)
             rates = company._scope3_rates_getter(date)
-            for (key, stage, source), (candidates, path, rule) in zip(items, resolved, strict=True):
+            for key, stage, source in items:
+                if "candidates" in source:
+                    candidates, path, rule = (
+                        source["candidates"],
+                        list(source.get("path", [])),
+                        no_rule,
+                    )
+                else:
+                    candidates, path, rule = next(resolved)
                 plan = plans[key]
                 if rule.category_id:
                     plan["activity_vals"]["category_id"] = rule.category_id.id
@@ -369,7 +418,8 @@ class Scope3Activity(models.Model):
                     plan["keep"] = True
                     plan["activity_vals"].update(
                         state="unmapped",
-                        message=self._scope3_unmapped_message(factor_set, path),
+                        message=source.get("unmapped_message")
+                        or self._scope3_unmapped_message(factor_set, path),
                         factor_id=False,
                         resolution_level=False,
                         dq_score=False,
@@ -389,6 +439,70 @@ class Scope3Activity(models.Model):
             for figures in plan["stages"].values():
                 for figure in figures:
                     figure["entry_vals"]["category_id"] = category
+
+    @api.model
+    def _scope3_expand_energy(self, plans, sources):
+        """Replace each purchase of energy by its category 3 components.
+
+        Rule (GHG Protocol category 3, "fuel- and energy-related activities not included
+        in Scope 1 or 2"): a product with an energy factor
+        (``scope3_energy_factor_id``: the Scope 1 combustion factor of a fuel, or the
+        Scope 2 generation factor of electricity) is energy the company burns or
+        consumes. Its Scope 1/2 emissions are outside this inventory; what category 3
+        counts is its upstream:
+
+        - ``well_to_tank``: the well-to-tank companion of the energy factor (extraction,
+          refining and transport of the fuel; for electricity, of the fuels generating it);
+        - ``td_losses``: for electricity, the transmission and distribution losses factor
+          (``scope3_td_factor_id``, found in the same set for the same grid);
+        - ``td_well_to_tank``: the well-to-tank companion of the T&D factor.
+
+        Each component is one figure of the source's stage (quantity x component factor,
+        never with a well-to-wheel addition), the activity's category is 3 whatever the
+        rules say. Sources that bring their own candidates are left as they are.
+
+        :return: the new list of ``(key, stage, source)`` triples
+        """
+        category_3 = self.env.ref("scope3_carbon.scope3_category_03")
+        expanded = []
+        for key, stage, source in sources:
+            product = source["product"]
+            if "candidates" in source or not product.scope3_energy_factor_id:
+                expanded.append((key, stage, source))
+                continue
+            plans[key]["activity_vals"]["category_id"] = category_3.id
+            components = product._scope3_energy_components()
+            if not components:
+                energy = product.scope3_energy_factor_id
+                message = self.env._(
+                    "%(product)s is an energy purchase (factor %(factor)s) but that factor "
+                    "has no well-to-tank companion and no transmission and distribution "
+                    "factor applies: category 3 cannot be computed. Choose a T&D factor "
+                    "on the product, or an energy factor with its well-to-tank companion.",
+                    product=product.display_name,
+                    factor=energy.display_name,
+                )
+                expanded.append((key, stage, dict(source, candidates=[], unmapped_message=message)))
+                continue
+            for component, factor in components:
+                candidate = {
+                    "level": "product",
+                    "kind": "activity",
+                    "factor": factor,
+                    "well_to_wheel": False,
+                }
+                expanded.append(
+                    (
+                        key,
+                        stage,
+                        dict(
+                            source,
+                            candidates=[candidate],
+                            subject=dict(source["subject"], energy_component=component),
+                        ),
+                    )
+                )
+        return expanded
 
     @api.model
     def _scope3_unmapped_message(self, factor_set, path):
@@ -430,7 +544,12 @@ class Scope3Activity(models.Model):
 
         :param dict source: ``company``, ``date``, ``amount``, ``currency``, ``quantity``,
             ``uom``, ``product``, ``partner`` and ``subject`` (identifiers for the trace)
-        :param list candidates: from ``scope3.factor._scope3_candidates``
+        :param list candidates: from ``scope3.factor._scope3_candidates``, or preset by
+            the source; besides ``factor``/``footprint`` a candidate may bring a ready
+            ``factor_input`` (``core.calculation.FactorInput``) with its ``uom`` (a factor
+            that is not a library row), ``well_to_wheel`` (False: never add the WTT
+            companion) and ``stated`` (a factor stated by the company: rated as such for
+            data quality)
         :param list path: levels already tried; extended with what is tried here
         :param rates: callable currency -> (Decimal rate, rate date) for ``source["date"]``
         :return: dict (``co2e``, ``trace``, ``level``, ``entry_vals``) or None when no
@@ -442,12 +561,17 @@ class Scope3Activity(models.Model):
                 figure = self._scope3_spend_figure(source, candidate, rates)
             else:
                 figure = self._scope3_activity_figure(source, candidate)
-            record = candidate.get("footprint") or candidate["factor"]
-            key = candidate.get("key") or (
-                f"footprint:{record.id}"
-                if candidate.get("footprint")
-                else f"{record.key_type}:{record.key}"
-            )
+            record = candidate.get("footprint") or candidate.get("factor")
+            if "factor_input" in candidate:
+                # a factor that is not a library row (e.g. a product's sold-product factor)
+                record = self.env["scope3.factor"]
+                key = f"{candidate['factor_input'].key_type}:{candidate['factor_input'].key}"
+            else:
+                key = candidate.get("key") or (
+                    f"footprint:{record.id}"
+                    if candidate.get("footprint")
+                    else f"{record.key_type}:{record.key}"
+                )
             if figure is None:
                 path.append(
                     {
@@ -466,7 +590,8 @@ class Scope3Activity(models.Model):
             co2e, trace = compute(quantity_or_spend, factor_input, subject)
             dq = dataquality.assess(
                 candidate["level"],
-                candidate["kind"],
+                # a factor stated by the company (not a published one) is rated as such
+                "stated" if candidate.get("stated") else candidate["kind"],
                 activity_year=source["date"].year,
                 data_year=factor_input.data_year,
                 factor_region=factor_input.region,
@@ -572,7 +697,11 @@ class Scope3Activity(models.Model):
         factor's unit."""
         company = source["company"]
         footprint = candidate.get("footprint")
-        if footprint:
+        if "factor_input" in candidate:
+            factor_input = candidate["factor_input"]
+            factor_uom = candidate["uom"]
+            per_unit = None
+        elif footprint:
             factor_uom = footprint._scope3_uom()
             factor_input = calculation.FactorInput(
                 factor_id=footprint.id,
@@ -596,7 +725,8 @@ class Scope3Activity(models.Model):
             factor = candidate["factor"]
             factor_uom = factor.uom_id
             factor_input = factor._scope3_factor_input(
-                candidate["level"], wtt=company.scope3_well_to_wheel
+                candidate["level"],
+                wtt=company.scope3_well_to_wheel and candidate.get("well_to_wheel", True),
             )
             per_unit = None
         ratio, rule = self._scope3_uom_conversion(

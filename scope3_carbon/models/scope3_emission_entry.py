@@ -30,6 +30,7 @@ RESOLUTION_LEVELS = [
     ("rule", "Mapping rule"),
     ("company_default", "Company default"),
     ("transport", "Transport mode"),
+    ("manual", "Manual activity"),
 ]
 
 
@@ -224,12 +225,24 @@ class Scope3EmissionEntry(models.Model):
         ),
     ]
 
+    #: protected links to source lines that may be deleted (ON DELETE SET NULL, e.g. a
+    #: line removed from a bill reset to draft): the trigger lets them be cleared, never
+    #: changed to another value; the trace keeps the line's id
+    _scope3_clearable_columns = ("purchase_line_id", "account_move_line_id")
+
     def init(self):
-        columns = SQL(", ").join(
-            SQL("OLD.%s", SQL.identifier(c)) for c in self._scope3_protected_columns
-        )
-        new_columns = SQL(", ").join(
-            SQL("NEW.%s", SQL.identifier(c)) for c in self._scope3_protected_columns
+        clearable = self._scope3_clearable_columns
+        fixed = [c for c in self._scope3_protected_columns if c not in clearable]
+        columns = SQL(", ").join(SQL("OLD.%s", SQL.identifier(c)) for c in fixed)
+        new_columns = SQL(", ").join(SQL("NEW.%s", SQL.identifier(c)) for c in fixed)
+        relinked = SQL(" OR ").join(
+            SQL(
+                "(NEW.%s IS NOT NULL AND NEW.%s IS DISTINCT FROM OLD.%s)",
+                SQL.identifier(c),
+                SQL.identifier(c),
+                SQL.identifier(c),
+            )
+            for c in self._scope3_clearable_columns
         )
         self.env.cr.execute(
             SQL(
@@ -245,7 +258,8 @@ class Scope3EmissionEntry(models.Model):
                         END IF;
                         RETURN OLD;
                     END IF;
-                    IF OLD.state = 'posted' AND ROW(%s) IS DISTINCT FROM ROW(%s) THEN
+                    IF OLD.state = 'posted'
+                       AND (ROW(%s) IS DISTINCT FROM ROW(%s) OR %s) THEN
                         RAISE EXCEPTION 'scope3_emission_entry %% is posted: %%',
                             OLD.id, 'the Scope 3 ledger is append-only (UPDATE refused)'
                             USING ERRCODE = 'restrict_violation';
@@ -261,6 +275,7 @@ class Scope3EmissionEntry(models.Model):
                 """,
                 columns,
                 new_columns,
+                relinked,
             )
         )
 

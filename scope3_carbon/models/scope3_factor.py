@@ -127,7 +127,13 @@ class Scope3Factor(models.Model):
 
     def write(self, vals):
         frozen = self.filtered(lambda f: f.set_id.state != "draft")
-        if frozen and changed_field_names(frozen, vals):
+        changed = changed_field_names(frozen, vals) if frozen else set()
+        if changed == {"uom_id"} and not frozen.filtered("uom_id"):
+            # attaching the Odoo unit of a published unit text that had none (a unit added
+            # after the set was frozen, e.g. room.night on a module update) changes no
+            # number: it only makes the factor usable for quantity conversions
+            changed = set()
+        if changed:
             self._scope3_check_draft_sets(frozen.set_id)
         if "set_id" in vals and any(f.set_id.id != vals["set_id"] for f in self):
             # moving rows into another set: only into a draft

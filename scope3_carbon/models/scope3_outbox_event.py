@@ -217,6 +217,8 @@ class Scope3OutboxEvent(models.Model):
             "purchase.order": "_scope3_attribute_events",
             "scope3.restatement": "_scope3_compute_events",
             "stock.picking": "_scope3_attribute_events",
+            "account.move": "_scope3_attribute_events",
+            "scope3.manual.activity": "_scope3_attribute_events",
         }
 
     @api.model

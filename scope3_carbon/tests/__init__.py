@@ -11,3 +11,9 @@ from . import test_access_matrix
 from . import test_restatement
 from . import test_transport
 from . import test_demo_story
+from . import test_frozen_factor_unit
+from . import test_bill_without_order
+from . import test_energy_waste_travel
+from . import test_sold_products
+from . import test_manual_activity
+from . import test_freight_guard

@@ -32,6 +32,8 @@ ACCESS_POLICY = {
         "auditor": "r",
         "manager": "rwcu",
     },
+    # data entry of activities without ERP transactions: managers (four-eyes approval)
+    "scope3.manual.activity": {"buyer": "", "user": "r", "auditor": "r", "manager": "rwcu"},
     "scope3.factor.import.wizard": {"buyer": "", "user": "", "auditor": "", "manager": "rwcu"},
 }
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
