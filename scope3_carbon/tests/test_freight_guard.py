@@ -147,3 +147,26 @@ class TestFreightGuard(Scope3BillCommon):
         self.run_attribution()
         self.assertEqual(self.freight_activity(goods_bill).co2e_kg, 0.0)
         self.assertEqual(self.freight_activity(carrier_bill).co2e_kg, 238.0)
+
+    def test_real_transport_leg_outranks_the_freight_lines(self):
+        """With the transport code of this add-on: once the vendor has a distance and the
+        goods a weight, the receipt's distance-based leg is counted and the freight lines
+        competing for the receipt are excluded by the same cron run."""
+        self.steel.weight = 10.0  # kg per unit: 100 units = 1 t
+        order, receipt = self.received_order()
+        goods_bill = self.goods_bill(order)
+        goods_freight = self.freight_activity(goods_bill)
+        leg = self.env["scope3.activity"].search(
+            [("source_type", "=", "transport"), ("picking_id", "=", receipt.id)]
+        )
+        # no distance for the vendor yet: the leg is unmapped, the bill's freight counts
+        self.assertEqual(leg.state, "unmapped")
+        self.assertEqual(goods_freight.co2e_kg, 297.5)
+        self.vendor.with_company(receipt.company_id).scope3_transport_distance_km = 100.0
+        leg.action_retry_attribution()
+        self.run_attribution()  # the leg, then the freight sources it re-attributes
+        self.run_attribution()
+        # 1 t x 100 km = 100 t.km x 0.10163 (DESNZ 2025 HGV average laden) = 10.163 kg
+        self.assertEqual((leg.state, leg.co2e_kg), ("attributed", 10.163))
+        self.assertEqual((goods_freight.state, goods_freight.co2e_kg), ("excluded", 0.0))
+        self.assertIn(leg.name, goods_freight.message)
