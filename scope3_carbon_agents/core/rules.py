@@ -225,7 +225,7 @@ def _classification(inputs, params):
         "classification",
         "medium" if inputs.get("unmapped_lines") else "low",
         confidence,
-        "set_naics",
+        inputs.get("action", "set_naics"),
         f"{inputs['subject']} looks like NAICS {code} {inputs['titles'].get(code, '')} "
         f"(similarity {best:.2f}, runner-up {second:.2f})",
         naics_code=code,

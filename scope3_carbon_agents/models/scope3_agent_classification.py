@@ -11,7 +11,8 @@ APPROVED_WEIGHT = 2
 
 
 class Scope3AgentClassification(models.AbstractModel):
-    """Classification agent: proposes a NAICS-6 code for unmapped products.
+    """Classification agent: proposes a NAICS-6 code for unmapped products, and a mapping
+    rule (vendor + account -> NAICS code) for unmapped vendor bill lines without a product.
 
     Subjects: the products of unmapped activities (purchase lines) and of posted vendor
     bill lines whose product resolves to no NAICS code. The text of a subject (product
@@ -35,15 +36,23 @@ class Scope3AgentClassification(models.AbstractModel):
                 "model": "product.product",
                 "domain": [("id", "in", self._cls_unmapped_products().ids)],
                 "method": "_cls_products",
-            }
+            },
+            {
+                "name": "bill_lines",
+                "model": "account.move.line",
+                "domain": [("id", "in", self._cls_unmapped_bill_lines().ids)],
+                "method": "_cls_bill_lines",
+            },
         ]
 
     @api.model
     def _scope3_executable_actions(self):
-        return {"set_naics"}
+        return {"set_naics", "create_rule"}
 
     @api.model
     def _scope3_apply(self, finding):
+        if finding.proposal["action"] == "create_rule":
+            return self._cls_create_rule(finding)
         product = finding._scope3_subject()
         code = finding.proposal["naics_code"]
         product.product_tmpl_id.scope3_naics_code = code
@@ -105,6 +114,100 @@ class Scope3AgentClassification(models.AbstractModel):
                 if not candidates:
                     products |= line.product_id
         return products.filtered(lambda p: not p.scope3_naics_code)
+
+    @api.model
+    def _cls_unmapped_bill_lines(self):
+        """Vendor bill lines without a product and without an order that no factor could
+        be found for (their activity is unmapped): a mapping rule on their vendor and
+        account is what maps them."""
+        return (
+            self.env["scope3.activity"]
+            .sudo()
+            .search(
+                [
+                    ("source_type", "=", "bill_line"),
+                    ("state", "=", "unmapped"),
+                    ("product_id", "=", False),
+                    ("account_move_line_id", "!=", False),
+                ]
+            )
+            .account_move_line_id
+        )
+
+    @api.model
+    def _cls_create_rule(self, finding):
+        """Approved proposal for a bill line: a mapping rule on the line's vendor and
+        account. Existing entries change through the restatement the new rule opens
+        (scope3_carbon), as for any rule a person creates."""
+        line = finding._scope3_subject()
+        proposal = finding.proposal
+        partner = line.partner_id.commercial_partner_id
+        rule = (
+            self.env["scope3.mapping.rule"]
+            .sudo()
+            .create(
+                {
+                    "name": self.env._(
+                        "%(vendor)s / %(account)s (classification agent)",
+                        vendor=partner.display_name,
+                        account=line.account_id.display_name,
+                    ),
+                    "company_id": line.company_id.id,
+                    "partner_id": partner.id,
+                    "account_id": line.account_id.id,
+                    "method": "spend",
+                    "naics_code": proposal["naics_code"],
+                    "note": finding.name,
+                }
+            )
+        )
+        return {"rule": rule.id, "naics_code": rule.naics_code, "line": line.id}
+
+    def _cls_bill_lines(self, agent, lines, run):
+        rejected = defaultdict(set)
+        for finding in (
+            self.env["scope3.agent.finding"]
+            .sudo()
+            .search(
+                [
+                    ("agent_id", "=", agent.id),
+                    ("res_model", "=", "account.move.line"),
+                    ("res_id", "in", lines.ids),
+                    ("state", "=", "rejected"),
+                ]
+            )
+        ):
+            rejected[finding.res_id].add(finding.proposal["naics_code"])
+        models_by_company = {}
+        results = []
+        for line in lines:
+            company = line.company_id
+            if company not in models_by_company:
+                models_by_company[company] = self._cls_model(company)
+            model, titles = models_by_company[company]
+            partner = line.partner_id.commercial_partner_id
+            text = " ".join(
+                part for part in (line.name or "", partner.name or "", line.account_id.name) if part
+            )
+            excluded = sorted(rejected[line.id])
+            candidates = model.rank(text, top=TOP_CANDIDATES + len(excluded))
+            inputs = {
+                "subject": f"{line.move_id.name}: {line.name or ''}",
+                "text": text,
+                "model_digest": model.digest,
+                "candidates": [[code, score] for code, score in candidates],
+                "rejected": excluded,
+                "titles": {code: titles[code] for code, _score in candidates},
+                "unmapped_lines": 1,
+                "action": "create_rule",
+            }
+            item = agent._scope3_check(
+                "classification", line, inputs, company=company, partner=partner
+            )
+            if item:
+                item["key"] = item["result"]["proposal"]["naics_code"]
+                results.append(item)
+        return results
 
     # ------------------------------------------------------------------------------------
     # Model

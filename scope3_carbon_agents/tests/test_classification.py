@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo.tests import tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import AgentsCommon
 
@@ -110,3 +110,73 @@ class TestClassification(AgentsCommon):
         self.run_attribution()
         self.run_agent(self.cls_agent)
         self.assertFalse(self.findings_about(self.steel | self.cement, agent=self.cls_agent))
+
+
+@tagged("post_install", "-at_install")
+class TestClassificationOfBillLines(AgentsCommon):
+    """A vendor bill line without a product nor an order is mapped by a rule on its vendor
+    and account; the agent proposes that rule."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.host = cls.env["res.partner"].create({"name": "Nimbus Ltd"})
+        form = Form(cls.env["account.move"].with_context(default_move_type="in_invoice"))
+        form.partner_id = cls.host
+        form.invoice_date = "2022-07-01"
+        with form.invoice_line_ids.new() as line:
+            line.name = "Data hosting and data processing services, July"
+            line.quantity = 1
+            line.price_unit = 2000.0
+            line.tax_ids.clear()
+        cls.bill = form.save()
+        cls.bill.action_post()
+        cls.run_attribution()
+        cls.line = cls.bill.invoice_line_ids
+        cls.activity = cls.env["scope3.activity"].search(
+            [("account_move_line_id", "=", cls.line.id)]
+        )
+
+    def test_rule_proposed_then_applied_through_a_restatement(self):
+        self.assertEqual(self.activity.state, "unmapped")
+        run = self.run_agent(self.cls_agent)
+        self.assertEqual(run.state, "done", run.error)
+        finding = self.findings_about(self.line, agent=self.cls_agent)
+        self.assertEqual(
+            (finding.kind, finding.proposal["action"], finding.proposal["naics_code"]),
+            ("classification", "create_rule", "518210"),
+        )
+        self.assertIn("Nimbus Ltd", finding.evidence["inputs"]["text"])
+        # recommend: nothing changed
+        self.assertFalse(
+            self.env["scope3.mapping.rule"].search([("partner_id", "=", self.host.id)])
+        )
+        finding.with_user(self.carbon_manager).action_approve()
+        rule = self.env["scope3.mapping.rule"].search([("partner_id", "=", self.host.id)])
+        self.assertEqual(
+            (rule.naics_code, rule.account_id, finding.state),
+            ("518210", self.line.account_id, "applied"),
+        )
+        # the rule opens a restatement; the ledger changes when it is posted
+        self.assertEqual(self.activity.co2e_kg, 0.0)
+        self.run_attribution()
+        restatement = self.env["scope3.restatement"].search([("mapping_rule_id", "=", rule.id)])
+        self.assertEqual(restatement.state, "proposed")
+        other_manager = new_test_user(
+            self.env, login="s3_cls_manager_2", groups="scope3_carbon.group_scope3_manager"
+        )
+        restatement.with_user(other_manager).action_approve()
+        restatement.with_user(other_manager).action_post()
+        # 2,000 USD of 2022 x 0.093 (EPA v1.3 518210, with margins) = 186.000 kg
+        self.assertEqual((self.activity.state, self.activity.co2e_kg), ("attributed", 186.0))
+
+    def test_rejected_rule_is_not_proposed_again(self):
+        self.run_agent(self.cls_agent)
+        finding = self.findings_about(self.line, agent=self.cls_agent)
+        finding.with_user(self.carbon_manager).action_reject(note="a reseller, not a host")
+        self.cls_agent.min_confidence = 0.0
+        self.run_agent(self.cls_agent)
+        codes = self.findings_about(self.line, agent=self.cls_agent).mapped(
+            lambda f: f.proposal["naics_code"]
+        )
+        self.assertEqual(codes.count("518210"), 1)
