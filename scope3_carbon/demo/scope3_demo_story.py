@@ -9,8 +9,11 @@ ledger is what the product itself makes of these documents.
 The company buys steel, aluminium, copper, cement, electronics, software and freight from
 a dozen vendors, four of them in EUR; it receives most orders (one partially, with a
 backorder, one with a return), is billed for the older ones, cancels one, and delivers
-steel to two customers. Vendors carry a transport distance and mode, so receipts and
-deliveries also count their transport (categories 4 and 9).
+steel to two customers. Monthly bills without an order (grid electricity, waste
+collection, business travel) count categories 3, 5 and 6, and invoiced industrial heaters
+their use phase and end of life (categories 11 and 12). Vendors carry a transport
+distance and mode, so receipts and deliveries also count their transport (categories 4
+and 9).
 """
 
 from dateutil.relativedelta import relativedelta
@@ -93,6 +96,8 @@ def load_demo_story(env):
     orders = _orders(env, company, vendors, products, today)
     customers = _customers(env, company)
     _deliveries(env, customers, products[5], today)
+    _overhead_bills(env, company, today)
+    _sales(env, customers, today)
     _attribute(env)
     return orders
 
@@ -315,3 +320,130 @@ def _attribute(env):
     for _batch in range(100):
         if not Event._cron_process_events():
             break
+
+
+def _desnz(env, key):
+    return env.ref(f"scope3_carbon.scope3_factor_desnz_2025_{key}")
+
+
+def _service(env, name, uom_xmlid, **values):
+    uom = env.ref(uom_xmlid)
+    return env["product.product"].create(
+        dict(values, name=name, type="service", uom_id=uom.id, uom_po_id=uom.id)
+    )
+
+
+def _overhead_bills(env, company, today):
+    """Monthly bills without a purchase order: electricity (category 3: well-to-tank and
+    T&D losses of the kWh bought), waste collection (5) and business travel (6)."""
+    Category = env["product.category"]
+    waste = Category.create(
+        {
+            "name": "Waste services",
+            "scope3_category_id": env.ref("scope3_carbon.scope3_category_05").id,
+        }
+    )
+    travel = Category.create(
+        {
+            "name": "Business travel",
+            "scope3_category_id": env.ref("scope3_carbon.scope3_category_06").id,
+        }
+    )
+    electricity = _service(
+        env,
+        "Grid electricity",
+        "scope3_carbon.uom_kwh",
+        scope3_energy_factor_id=_desnz(env, "7_400_4000_5_1").id,
+    )
+    landfill = _service(
+        env,
+        "Commercial waste collection (landfill)",
+        "uom.product_uom_ton",
+        categ_id=waste.id,
+        scope3_factor_id=_desnz(env, "20_507_5313_15_1").id,
+    )
+    hotel = _service(
+        env,
+        "Hotel night",
+        "scope3_carbon.uom_room_night",
+        categ_id=travel.id,
+        scope3_factor_id=_desnz(env, "29_600_4000_13_1").id,
+    )
+    flight = _service(
+        env,
+        "Flight, short-haul economy",
+        "scope3_carbon.uom_pkm",
+        categ_id=travel.id,
+        scope3_factor_id=_desnz(env, "21_316_3164_11_1").id,
+    )
+    Partner = env["res.partner"]
+    utility = Partner.create({"name": "Bay Area Power & Light", "is_company": True})
+    hauler = Partner.create({"name": "GreenCycle Waste Services", "is_company": True})
+    agency = Partner.create({"name": "Skyway Business Travel", "is_company": True})
+    bills = env["account.move"]
+    for months in range(6, 0, -1):
+        day = (today - relativedelta(months=months)).replace(day=28)
+        for partner, lines in (
+            (utility, [(electricity, 42000 + 1500 * months, 0.21)]),
+            (hauler, [(landfill, 3.5, 180.0)]),
+            (agency, [(hotel, 6, 160.0), (flight, 2400, 0.18)]),
+        ):
+            bills |= env["account.move"].create(
+                {
+                    "move_type": "in_invoice",
+                    "partner_id": partner.id,
+                    "company_id": company.id,
+                    "invoice_date": day,
+                    "date": day,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": product.id,
+                                "quantity": qty,
+                                "price_unit": price,
+                                "tax_ids": False,
+                            }
+                        )
+                        for product, qty, price in lines
+                    ],
+                }
+            )
+    bills.action_post()
+
+
+def _sales(env, customers, today):
+    """Industrial heaters sold to the customers: their use phase (category 11) and end of
+    life (category 12) per unit sold, as the product's own factors state them."""
+    heater = env["product.product"].create(
+        {
+            "name": "Industrial Heater 5 kW",
+            "type": "consu",
+            "list_price": 2400.0,
+            "weight": 35.0,
+            # 5 kW x 800 h a year x 10 years x 0.3 kg CO2e/kWh (the company's own estimate)
+            "scope3_use_phase_kg": 12000.0,
+            "scope3_end_of_life_kg": 2.5,
+        }
+    )
+    invoices = env["account.move"]
+    for customer, quantity, months in zip(customers, (4, 6), (2, 1), strict=True):
+        day = (today - relativedelta(months=months)).replace(day=25)
+        invoices |= env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": customer.id,
+                "invoice_date": day,
+                "date": day,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": heater.id,
+                            "quantity": quantity,
+                            "price_unit": 2400.0,
+                            "tax_ids": False,
+                        }
+                    )
+                ],
+            }
+        )
+    invoices.action_post()

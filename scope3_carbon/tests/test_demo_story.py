@@ -47,5 +47,10 @@ class TestDemoStory(Scope3Common):
         cancelled = orders.filtered(lambda o: o.state == "cancel")
         self.assertEqual(len(cancelled), 1)
         self.assertEqual(cancelled.scope3_co2e_kg, 0.0)
+        # bills without an order and sold products: categories 3, 5, 6, 11 and 12
+        other = self.Entry.search(
+            [("activity_id.source_type", "in", ("bill_line", "invoice_line"))]
+        )
+        self.assertTrue({3, 5, 6, 11, 12} <= set(other.category_id.mapped("number")))
         # two currencies
         self.assertEqual(set(orders.currency_id.mapped("name")), {"EUR", "USD"})
