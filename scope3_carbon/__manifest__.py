@@ -40,6 +40,9 @@
         "views/stock_picking_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
+        "reports/scope3_reports.xml",
+        "reports/scope3_inventory_report_templates.xml",
+        "wizards/scope3_inventory_report_wizard_views.xml",
         "views/scope3_menus.xml",
     ],
     "demo": [

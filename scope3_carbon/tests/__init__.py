@@ -7,3 +7,4 @@ from . import test_factor_library
 from . import test_resolution_chain
 from . import test_three_way_matching
 from . import test_concurrent_workers
+from . import test_inventory_report
