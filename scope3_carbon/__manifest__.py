@@ -43,11 +43,17 @@
         "reports/scope3_reports.xml",
         "reports/scope3_inventory_report_templates.xml",
         "wizards/scope3_inventory_report_wizard_views.xml",
+        "views/scope3_dashboard_views.xml",
         "views/scope3_menus.xml",
     ],
     "demo": [
         "demo/scope3_carbon_demo.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "scope3_carbon/static/src/dashboard/*",
+        ],
+    },
     "pre_init_hook": "pre_init_hook",
     "installable": True,
     "application": True,

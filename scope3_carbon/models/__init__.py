@@ -17,3 +17,4 @@ from . import res_partner
 from . import account_move
 from . import res_company
 from . import res_config_settings
+from . import scope3_dashboard

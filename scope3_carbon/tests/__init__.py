@@ -8,3 +8,5 @@ from . import test_resolution_chain
 from . import test_three_way_matching
 from . import test_concurrent_workers
 from . import test_inventory_report
+from . import test_dashboard
+from . import test_menus

@@ -13,3 +13,4 @@ from . import scope3_outbox_event
 from . import scope3_emission_entry
 from . import purchase_order
 from . import res_config_settings
+from . import scope3_dashboard

@@ -5,3 +5,4 @@ from . import test_data_quality
 from . import test_classification
 from . import test_policy
 from . import test_remediation
+from . import test_dashboard_findings
