@@ -53,6 +53,9 @@
         "web.assets_backend": [
             "scope3_carbon/static/src/dashboard/*",
         ],
+        "web.assets_tests": [
+            "scope3_carbon/static/src/tours/*.js",
+        ],
     },
     "pre_init_hook": "pre_init_hook",
     "installable": True,

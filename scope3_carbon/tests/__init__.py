@@ -10,3 +10,4 @@ from . import test_concurrent_workers
 from . import test_inventory_report
 from . import test_dashboard
 from . import test_menus
+from . import test_ui
