@@ -128,7 +128,9 @@ class Scope3InventoryReport(models.AbstractModel):
             "methods": self._scope3_report_selection(domain, "method", METHODS, totals["kg"]),
             "stages": self._scope3_report_selection(domain, "stage", STAGES, totals["kg"]),
             "dq_scores": self._scope3_report_dq(domain, totals["kg"]),
-            "base_year": self._scope3_report_base_year(company, date_from, date_to, basis),
+            "base_year": self._scope3_report_base_year(
+                company, date_from, date_to, basis, totals["kg"]
+            ),
             "restatements": self._scope3_report_restatements(company, date_from, date_to),
             "factor_sets": self._scope3_report_factor_sets(domain),
         }
@@ -209,25 +211,24 @@ class Scope3InventoryReport(models.AbstractModel):
         ]
 
     @api.model
-    def _scope3_report_base_year(self, company, date_from, date_to, basis):
+    def _scope3_report_base_year(self, company, date_from, date_to, basis, current):
         """The same dates in the company's base year, by category, with the change.
 
         None when the company has no base year. The base-year window is the period moved
         back by whole years (a full year compares with the full base year).
+
+        :param current: kg CO2e of the period, compared with the base year's
         """
         if not company.scope3_base_year:
             return None
         shift = relativedelta(years=date_from.year - company.scope3_base_year)
         base_from, base_to = date_from - shift, date_to - shift
         domain = self._scope3_report_domain(company, base_from, base_to, basis)
-        base_total = self._scope3_totals(domain)["kg"]
-        current = self._scope3_totals(
-            self._scope3_report_domain(company, date_from, date_to, basis)
-        )["kg"]
         base_by_category = {
             category.id: amount
             for category, amount, __, __ in self._scope3_sums(domain, ["category_id"])
         }
+        base_total = kg(sum(base_by_category.values()))
         return {
             "year": company.scope3_base_year,
             "date_from": base_from,
@@ -257,20 +258,24 @@ class Scope3InventoryReport(models.AbstractModel):
     @api.model
     def _scope3_report_factor_sets(self, domain):
         """The factor sets the entries used (appendix), with their provenance."""
+        sums = self._scope3_sums(domain, ["factor_set_id"])
+        # sudo, as for a many2one's name: the provenance of the sets the visible entries
+        # point at, archived ones included
+        sets = (
+            self.env["scope3.factor.set"]
+            .browse([factor_set.id for factor_set, *__ in sums if factor_set])
+            .with_context(active_test=False)
+            .sudo()
+        )
+        sets_by_id = {factor_set.id: factor_set for factor_set in sets}  # one prefetch
+        gwp = dict(sets._fields["gwp_basis"]._description_selection(self.env))
         lines = []
         without_set = None
-        sums = self._scope3_sums(domain, ["factor_set_id"])
-        sets = self.env["scope3.factor.set"].browse(
-            [factor_set.id for factor_set, *__ in sums if factor_set]
-        )
-        # provenance of sets the ledger points at; a set archived since is still listed
-        sets = sets.with_context(active_test=False).sudo()
-        gwp = dict(sets._fields["gwp_basis"]._description_selection(self.env))
         for factor_set, amount, __, count in sums:
             if not factor_set:
                 without_set = {"kg": kg(amount), "count": count}
                 continue
-            factor_set = factor_set.with_context(active_test=False).sudo()
+            factor_set = sets_by_id[factor_set.id]
             lines.append(
                 {
                     "id": factor_set.id,

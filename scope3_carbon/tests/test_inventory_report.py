@@ -387,6 +387,23 @@ class TestInventoryReport(Scope3Common):
         wizard.action_export_xlsx()
         self.assertTrue(wizard.xlsx_file)
 
+    def test_csv_export_of_the_ledger(self):
+        """Odoo's standard export (list view > Export) of the same entries, by a buyer who is
+        a Carbon User allowed to export (Odoo 18's "Access to export feature" group).
+
+        The standard export reads the names of linked documents with the user's own rights
+        (here the purchase orders); the wizard's XLSX export does not need them.
+        """
+        self.buyer.groups_id += self.env.ref("base.group_allow_export")
+        entries = self.Entry.with_user(self.buyer).search(self.domain, order="date, id")
+        fields_ = ["date", "category_id", "method", "purchase_order_id", "co2e_kg", "trace_hash"]
+        rows = entries.export_data(fields_)["datas"]
+        self.assertEqual(len(rows), 5)
+        self.assertEqual(round(sum(row[4] for row in rows), 3), 13594.0)
+        self.assertEqual([row[5] for row in rows], entries.mapped("trace_hash"))
+        # the first entry of the year: the cement order of 2022-03-10
+        self.assertEqual(rows[0][3], self.cement_order.name)
+
     def test_other_company_and_dates_excluded(self):
         data_b = self.Report._scope3_report_data(self.company_b, "2022-01-01", "2022-12-31")
         self.assertEqual(data_b["totals"]["kg"], 3924.0)

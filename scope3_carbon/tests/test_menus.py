@@ -113,6 +113,17 @@ class TestMenus(Scope3Common):
                         self.assertTrue(self.open_window_action(user, action))
                     opened[group].add(menu.get_external_id()[menu.id])
 
+        # the report of the Reporting menu renders for each of them
+        for group, user in self.users.items():
+            with self.subTest(group=group, report="inventory"):
+                wizard = self.env["scope3.inventory.report.wizard"].with_user(user).create({})
+                content, __ = (
+                    self.env["ir.actions.report"]
+                    .with_user(user)
+                    ._render_qweb_html("scope3_carbon.report_scope3_inventory", wizard.ids)
+                )
+                self.assertIn(b"o_scope3_inventory", content)
+
         def xmlid(name):
             return f"scope3_carbon.{name}"
 
