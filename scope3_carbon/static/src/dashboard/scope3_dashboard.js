@@ -1,6 +1,12 @@
 /** @odoo-module **/
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import { Component, onWillStart, useState } from "@odoo/owl";
+import {
+    deserializeDate,
+    deserializeDateTime,
+    formatDate,
+    formatDateTime,
+} from "@web/core/l10n/dates";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { formatFloat } from "@web/core/utils/numbers";
@@ -34,6 +40,15 @@ export class Scope3Dashboard extends Component {
     async setPeriod(period) {
         this.state.period = period;
         await this.load();
+    }
+
+    formatDay(value) {
+        return formatDate(deserializeDate(value));
+    }
+
+    /** A UTC datetime of the server in the user's timezone. */
+    formatMoment(value) {
+        return formatDateTime(deserializeDateTime(value));
     }
 
     formatKg(value) {
