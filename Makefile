@@ -4,7 +4,7 @@ SHELL := /bin/bash
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help bootstrap run test lint fix bench
+.PHONY: help bootstrap run test lint fix bench screenshots
 
 help: ## list the targets
 	@echo "Scope 3 Carbon add-ons for Odoo 18.0 - make targets:"
@@ -27,3 +27,6 @@ fix: ## let ruff fix and reformat the code, then lint
 
 bench: ## run benchmarks/bench_attribution.py (ARGS="...")
 	@bash scripts/bench.sh $(ARGS)
+
+screenshots: ## docs/screenshots/*.png of the overview, an order and the inventory PDF (SCREENSHOTS_DB, SCREENSHOTS_PORT)
+	@bash scripts/screenshots.sh

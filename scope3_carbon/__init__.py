@@ -1,4 +1,5 @@
 from . import models
 from . import tools
 from . import wizards
+from . import reports
 from .hooks import post_init_hook, pre_init_hook

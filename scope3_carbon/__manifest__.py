@@ -46,11 +46,23 @@
         "views/res_config_settings_views.xml",
         "views/scope3_restatement_views.xml",
         "views/scope3_manual_activity_views.xml",
+        "reports/scope3_reports.xml",
+        "reports/scope3_inventory_report_templates.xml",
+        "wizards/scope3_inventory_report_wizard_views.xml",
+        "views/scope3_dashboard_views.xml",
         "views/scope3_menus.xml",
     ],
     "demo": [
         "demo/scope3_carbon_demo.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "scope3_carbon/static/src/dashboard/*",
+        ],
+        "web.assets_tests": [
+            "scope3_carbon/static/src/tours/*.js",
+        ],
+    },
     "pre_init_hook": "pre_init_hook",
     "post_init_hook": "post_init_hook",
     "installable": True,

@@ -10,6 +10,8 @@
 #      --test-tags /<addon>,... (at_install and post_install tests of our add-ons only);
 #   4. the Odoo log is checked: non-zero exit, any WARNING/ERROR/CRITICAL line, a missing or
 #      failing `odoo.tests.result` summary, or zero tests run fail the command.
+# Browser tests (HttpCase tours) run in headless Chromium (`chromium`, which `.ci/run` installs);
+# the screenshots they take when they fail are kept in the temporary folder (screenshots/).
 # The last line printed is `odoo: <passed> passed, <failed> failed` (`, <n> skipped` is added when
 # Odoo skipped tests).
 #
@@ -145,7 +147,7 @@ log="$tmp/odoo-test.log"
 echo "== Odoo: installing and testing ${addons_csv} (test tags ${test_tags}); log: $log"
 rc=0
 run_odoo "$log" 1 -d "$db" -i "$addons_csv" --test-enable --test-tags "$test_tags" \
-    --stop-after-init "${common[@]}" || rc=$?
+    --screenshots "$tmp/screenshots" --stop-after-init "${common[@]}" || rc=$?
 
 [ "$rc" = 0 ] || fail "odoo-bin exited with code $rc"
 
@@ -178,6 +180,10 @@ else
 fi
 
 if [ "$status" != 0 ]; then
+    # browser tests (tours) save a screenshot of the page when they fail
+    if [ -d "$tmp/screenshots" ]; then
+        echo "$who: screenshots of the failed browser tests: $tmp/screenshots" >&2
+    fi
     [ "${KEEP_DB:-0}" = 1 ] || echo "$who: logs kept in $tmp" >&2
     logs_reported=1
 fi

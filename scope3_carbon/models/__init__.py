@@ -24,3 +24,4 @@ from . import scope3_transport_consolidation
 from . import product_product
 from . import account_move_line
 from . import scope3_manual_activity
+from . import scope3_dashboard

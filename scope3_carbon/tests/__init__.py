@@ -17,3 +17,7 @@ from . import test_energy_waste_travel
 from . import test_sold_products
 from . import test_manual_activity
 from . import test_freight_guard
+from . import test_inventory_report
+from . import test_dashboard
+from . import test_menus
+from . import test_ui

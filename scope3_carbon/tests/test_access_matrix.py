@@ -34,6 +34,13 @@ ACCESS_POLICY = {
     },
     # data entry of activities without ERP transactions: managers (four-eyes approval)
     "scope3.manual.activity": {"buyer": "", "user": "r", "auditor": "r", "manager": "rwcu"},
+    # a transient report request (the figures are read from the ledger)
+    "scope3.inventory.report.wizard": {
+        "buyer": "",
+        "user": "rwc",
+        "auditor": "rwc",
+        "manager": "rwc",
+    },
     "scope3.factor.import.wizard": {"buyer": "", "user": "", "auditor": "", "manager": "rwcu"},
 }
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}

@@ -278,6 +278,19 @@ class TestRestatement(Scope3Common):
                 {"id": restatement.id, "name": restatement.name},
             )
         self.assertTrue(posted.action_verify_trace())
+        # the inventory report of 2022 lists it with what it changed in the period
+        report = self.env["scope3.inventory.report"]._scope3_report_data(
+            self.company_r, fields.Date.to_date("2022-01-01"), fields.Date.to_date("2022-12-31")
+        )
+        self.assertEqual(
+            [(r["name"], r["delta_kg"]) for r in report["restatements"]],
+            [(restatement.name, -170.0)],
+        )
+        # August only: +565.000
+        report = self.env["scope3.inventory.report"]._scope3_report_data(
+            self.company_r, fields.Date.to_date("2022-08-01"), fields.Date.to_date("2022-08-31")
+        )
+        self.assertEqual([r["delta_kg"] for r in report["restatements"]], [565.0])
         self.assertEqual(aug_steel.factor_id.set_id, factor_set)
         # totals = a fresh computation with the new set: 20,440 - 170 = 20,270
         self.assertEqual(self.total(), 20270.0)

@@ -15,3 +15,4 @@ from . import purchase_order
 from . import res_config_settings
 from . import scope3_restatement
 from . import scope3_factor_set
+from . import scope3_dashboard

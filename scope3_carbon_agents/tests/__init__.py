@@ -6,3 +6,4 @@ from . import test_classification
 from . import test_policy
 from . import test_remediation
 from . import test_access_matrix
+from . import test_dashboard_findings

@@ -1,0 +1,414 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import base64
+import io
+import json
+from datetime import date
+
+from lxml import html
+from openpyxl import load_workbook
+
+from odoo import Command
+from odoo.exceptions import ValidationError
+from odoo.tests import Form, new_test_user, tagged
+
+from .common import Scope3Common
+
+REPORT = "scope3_carbon.report_scope3_inventory"
+
+
+@tagged("post_install", "-at_install")
+class TestInventoryReport(Scope3Common):
+    """The inventory's figures: PDF = pivot (``read_group``) = sum of the ledger entries.
+
+    Company in USD, market-based accounting, base year 2021; EPA v1.3 with margins:
+    331110 (steel) 0.787 and 327310 (cement) 3.924 kg CO2e per 2022 USD.
+
+    Period 2022 (five entries):
+    - steel, 100 x 100 USD on 2022-06-15: 10,000 x 0.787 = 7,870.000 kg, category 1,
+      spend-based, location-based (no market factor: fallback), DQ 4;
+    - cement, 10 x 100 USD on 2022-03-10, in a product category whose mapping rule says
+      category 2 (capital goods): 1,000 x 3.924 = 3,924.000 kg, spend-based, DQ 4;
+    - steel sheet, 1,000 kg from the vendor whose verified footprint (85 % primary data)
+      says 1.8 kg CO2e/kg, on 2022-09-01: 1,800.000 kg, category 1, supplier-specific,
+      market-based, DQ 1;
+    - steel, 10 x 100 USD on 2022-11-05, cancelled: +787.000 and -787.000 kg (DQ 4).
+    Total 13,594.000 kg; location-based 7,870 + 3,924 + 787 - 787 = 11,794.000 kg,
+    market-based 1,800.000 kg.
+
+    Outside the period: steel, 100 x 100 USD on 2021-06-15 (the base year), deflated to
+    2022 USD with the CPI-U: 10,000 x 292.655 / 270.970 = 10,800.27 USD (to the cent)
+    x 0.787 = 8,499.812 kg; and another company's cement order of 2022 (3,924.000 kg).
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write({"scope3_accounting_basis": "market", "scope3_base_year": 2021})
+        cls.capital_goods = cls.env.ref("scope3_carbon.scope3_category_02")
+        cls.cement.categ_id = cls.env["product.category"].create({"name": "Plant materials"})
+        cls.env["scope3.mapping.rule"].create(
+            {
+                "name": "Plant materials are capital goods",
+                "product_categ_id": cls.cement.categ_id.id,
+                "method": "spend",
+                "naics_code": "327310",
+                "category_id": cls.capital_goods.id,
+            }
+        )
+        kg_uom = cls.env.ref("uom.product_uom_kgm")
+        cls.sheet = cls.env["product.product"].create(
+            {
+                "name": "Steel sheet",
+                "type": "consu",
+                "uom_id": kg_uom.id,
+                "uom_po_id": kg_uom.id,
+                "scope3_naics_code": "331110",
+            }
+        )
+        cls.footprint = cls.env["scope3.supplier.footprint"].create(
+            {
+                "partner_id": cls.vendor.id,
+                "product_id": cls.sheet.id,
+                "pcf_kg": 1.8,
+                "declared_unit": "kilogram",
+                "dqr": 1.2,
+                "primary_data_share": 85.0,
+                "verified": True,
+                "valid_from": "2022-01-01",
+            }
+        )
+        cls.footprint.action_accept()
+        cls.steel_order = cls.create_order([(cls.steel, 100, 100.0)], date="2022-06-15 10:00:00")
+        cls.cement_order = cls.create_order([(cls.cement, 10, 100.0)], date="2022-03-10 10:00:00")
+        cls.sheet_order = cls.create_order([(cls.sheet, 1000, 2.0)], date="2022-09-01 10:00:00")
+        cls.cancelled_order = cls.create_order([(cls.steel, 10, 100.0)], date="2022-11-05 10:00:00")
+        cls.base_year_order = cls.create_order(
+            [(cls.steel, 100, 100.0)], date="2021-06-15 10:00:00"
+        )
+        cls.company_b = cls._create_company(name="Carbon Co. B", currency_id=cls.usd.id)
+        cls.company_b.scope3_spend_factor_set_id = cls.epa_v13
+        cls.order_b = (
+            cls.env["purchase.order"]
+            .with_company(cls.company_b)
+            .create(
+                {
+                    "partner_id": cls.vendor.id,
+                    "company_id": cls.company_b.id,
+                    "date_order": "2022-06-15 10:00:00",
+                    "order_line": [
+                        Command.create(
+                            {
+                                "product_id": cls.cement.id,
+                                "product_qty": 1,
+                                "price_unit": 1000.0,
+                                "taxes_id": False,
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+        (
+            cls.steel_order
+            | cls.cement_order
+            | cls.sheet_order
+            | cls.cancelled_order
+            | cls.base_year_order
+        ).button_confirm()
+        cls.order_b.button_confirm()
+        cls.run_attribution()
+        cls.cancelled_order.button_cancel()
+        cls.run_attribution()
+        cls.Report = cls.env["scope3.inventory.report"]
+        cls.domain = [
+            ("company_id", "in", cls.company.ids),
+            ("date", ">=", "2022-01-01"),
+            ("date", "<=", "2022-12-31"),
+        ]
+        cls.carbon_user = new_test_user(
+            cls.env, login="s3_report_user", groups="scope3_carbon.group_scope3_user"
+        )
+
+    def wizard(self, user=None, **values):
+        form = Form(self.env["scope3.inventory.report.wizard"].with_user(user or self.env.user))
+        form.date_from = values.get("date_from", date(2022, 1, 1))
+        form.date_to = values.get("date_to", date(2022, 12, 31))
+        form.basis = values.get("basis", "all")
+        wizard = form.save()
+        self.assertEqual(wizard.company_id, self.company)  # the user's company, by default
+        return wizard
+
+    def data(self, basis="all"):
+        return self.Report._scope3_report_data(self.company, "2022-01-01", "2022-12-31", basis)
+
+    def test_entries_of_the_scenario(self):
+        self.assertEqual(
+            [(e.co2e_kg, e.method, e.basis, e.dq_score) for e in self.entries_of(self.sheet_order)],
+            [(1800.0, "supplier_specific", "market", 1)],
+        )
+        self.assertEqual(self.entries_of(self.cement_order).category_id, self.capital_goods)
+        self.assertEqual(self.entries_of(self.cancelled_order).mapped("co2e_kg"), [787.0, -787.0])
+        self.assertEqual(self.entries_of(self.base_year_order).co2e_kg, 8499.812)
+
+    def test_totals_equal_pivot_and_sum_of_entries(self):
+        data = self.data()
+        entries = self.Entry.search(self.domain)
+        self.assertEqual(len(entries), 5)
+        self.assertEqual(round(sum(entries.mapped("co2e_kg")), 3), 13594.0)
+        # the pivot view's call: read_group by category over the same domain
+        pivot = self.Entry.read_group(
+            self.domain, ["co2e_kg:sum"], ["category_id"], orderby="category_id", lazy=False
+        )
+        self.assertEqual(
+            [(line["category_id"][0], line["co2e_kg"], line["__count"]) for line in pivot],
+            [(self.category_1.id, 9670.0, 4), (self.capital_goods.id, 3924.0, 1)],
+        )
+        [(pivot_total,)] = self.Entry._read_group(self.domain, [], ["co2e_kg:sum"])
+        self.assertEqual(round(pivot_total, 3), 13594.0)
+        self.assertEqual(data["domain"], self.domain)
+        self.assertEqual(data["totals"]["kg"], 13594.0)
+        self.assertEqual(data["totals"]["count"], 5)
+        self.assertEqual(
+            {line["number"]: line["kg"] for line in data["categories"] if line["count"]},
+            {1: 9670.0, 2: 3924.0},
+        )
+        self.assertEqual(len(data["categories"]), 15)
+        self.assertEqual(sum(line["kg"] for line in data["categories"]), data["totals"]["kg"])
+
+    def test_categories_by_basis(self):
+        cat1, cat2 = data_lines = self.data()["categories"][:2]
+        self.assertEqual(
+            [(line["location_kg"], line["market_kg"], line["kg"]) for line in data_lines],
+            [(7870.0, 1800.0, 9670.0), (3924.0, 0.0, 3924.0)],
+        )
+        # shares of 13,594: 9,670 -> 71.1343... %, 3,924 -> 28.8657... %
+        self.assertEqual((cat1["share"], cat2["share"]), (71.13, 28.87))
+        # DQ of category 1: (4 x 7,870 + 4 x 787 - 4 x 787 + 1 x 1,800) / 9,670 = 3.4416
+        self.assertEqual((cat1["dq_score"], cat2["dq_score"]), (3.44, 4.0))
+        self.assertEqual(self.data("location")["totals"]["kg"], 11794.0)
+        self.assertEqual(self.data("market")["totals"]["kg"], 1800.0)
+
+    def test_method_mix_dq_and_primary_data(self):
+        data = self.data()
+        self.assertEqual(
+            [(m["key"], m["kg"], m["share"], m["count"]) for m in data["methods"]],
+            # 1,800 / 13,594 = 13.2411 %; 11,794 / 13,594 = 86.7589 %
+            [("supplier_specific", 1800.0, 13.24, 1), ("spend_based", 11794.0, 86.76, 4)],
+        )
+        totals = data["totals"]
+        # sum(DQ x kg) = 4 x 11,794 + 1 x 1,800 = 48,976; / 13,594 = 3.6028
+        self.assertEqual(totals["dq_weighted_kg"], 48976.0)
+        self.assertEqual(totals["dq_score"], 3.6)
+        self.assertEqual((totals["primary_kg"], totals["primary_share"]), (1800.0, 13.24))
+        self.assertEqual(
+            [(line["score"], line["kg"], line["count"]) for line in data["dq_scores"]],
+            [(1, 1800.0, 1), (4, 11794.0, 4)],
+        )
+        self.assertEqual(
+            [(line["key"], line["kg"], line["count"]) for line in data["stages"]],
+            [("commitment", 13594.0, 5)],
+        )
+
+    def test_base_year_comparison(self):
+        base = self.data()["base_year"]
+        self.assertEqual(
+            (base["year"], base["date_from"], base["date_to"]),
+            (2021, date(2021, 1, 1), date(2021, 12, 31)),
+        )
+        # 13,594 - 8,499.812 = 5,094.188 kg; / 8,499.812 = +59.93 %
+        self.assertEqual(
+            (base["kg"], base["change_kg"], base["change_pct"]), (8499.812, 5094.188, 59.93)
+        )
+        self.assertEqual(base["categories"], {self.category_1.id: 8499.812})
+        self.company.scope3_base_year = 0
+        self.assertIsNone(self.data()["base_year"])
+
+    def test_factor_sets_appendix_and_restatements(self):
+        data = self.data()
+        sets = data["factor_sets"]
+        self.assertEqual(
+            [(s["id"], s["publisher"], s["edition"], s["kg"], s["count"]) for s in sets["sets"]],
+            [(self.epa_v13.id, self.epa_v13.publisher, self.epa_v13.edition, 11794.0, 4)],
+        )
+        self.assertTrue(sets["sets"][0]["licence"])
+        self.assertEqual(sets["sets"][0]["licence"], self.epa_v13.licence)
+        self.assertEqual(sets["without_set"], {"kg": 1800.0, "count": 1})
+        # no restatement in this scenario (test_restatement checks the section's figures)
+        self.assertEqual(data["restatements"], [])
+
+    def test_pdf_shows_the_pivot_totals(self):
+        wizard = self.wizard()
+        content, report_type = self.env["ir.actions.report"]._render_qweb_html(REPORT, wizard.ids)
+        self.assertEqual(report_type, "html")
+        doc = html.fromstring(content)
+
+        def number(text):
+            return float(text.strip().replace(",", ""))
+
+        self.assertEqual(number(doc.find_class("o_scope3_total_kg")[0].text_content()), 13594.0)
+        self.assertEqual(doc.find_class("o_scope3_total_count")[0].text_content().strip(), "5")
+        rows = {int(row.get("data-category")): row for row in doc.xpath("//tr[@data-category]")}
+        self.assertEqual(sorted(rows), list(range(1, 16)))
+        self.assertEqual(
+            [
+                number(rows[1].find_class(cls)[0].text_content())
+                for cls in ("o_scope3_location", "o_scope3_market", "o_scope3_kg")
+            ],
+            [7870.0, 1800.0, 9670.0],
+        )
+        self.assertEqual(number(rows[2].find_class("o_scope3_kg")[0].text_content()), 3924.0)
+        self.assertEqual(rows[3].find_class("o_scope3_kg")[0].text_content().strip(), "0.000")
+        [total_row] = doc.find_class("o_scope3_total_row")
+        self.assertEqual(
+            [
+                number(total_row.find_class(cls)[0].text_content())
+                for cls in ("o_scope3_location", "o_scope3_market", "o_scope3_kg")
+            ],
+            [11794.0, 1800.0, 13594.0],
+        )
+        pivot = {
+            line["category_id"][0]: line["co2e_kg"]
+            for line in self.Entry.read_group(self.domain, ["co2e_kg:sum"], ["category_id"])
+        }
+        for number_, row in rows.items():
+            category = self.env["scope3.category"].search([("number", "=", number_)])
+            self.assertEqual(
+                number(row.find_class("o_scope3_kg")[0].text_content()),
+                pivot.get(category.id, 0.0),
+            )
+        methods = {
+            row.get("data-method"): number(row.find_class("o_scope3_kg")[0].text_content())
+            for row in doc.xpath("//tr[@data-method]")
+        }
+        self.assertEqual(methods, {"supplier_specific": 1800.0, "spend_based": 11794.0})
+        self.assertEqual(doc.find_class("o_scope3_dq_score")[0].text_content().strip(), "3.60")
+        self.assertEqual(
+            doc.find_class("o_scope3_primary_share")[0].text_content().strip(), "13.24"
+        )
+        self.assertEqual(number(doc.find_class("o_scope3_base_kg")[0].text_content()), 8499.812)
+        self.assertIn("5,094.188", doc.find_class("o_scope3_base_change")[0].text_content())
+        self.assertIn(
+            "No restatement in the period",
+            doc.find_class("o_scope3_restatements")[0].text_content(),
+        )
+        [set_row] = doc.xpath(f"//tr[@data-factor-set='{self.epa_v13.id}']")
+        text = set_row.text_content()
+        for value in (self.epa_v13.publisher, self.epa_v13.edition, self.epa_v13.licence):
+            self.assertIn(value, text)
+        self.assertEqual(number(set_row.find_class("o_scope3_kg")[0].text_content()), 11794.0)
+        # the company's header (external layout) and the period
+        self.assertIn(self.company.name, content.decode())
+
+    def test_print_action(self):
+        wizard = self.wizard(user=self.carbon_user)
+        action = wizard.action_print_pdf()
+        self.assertEqual(
+            (action["type"], action["report_name"], action["context"]["active_ids"]),
+            ("ir.actions.report", REPORT, wizard.ids),
+        )
+        self.assertTrue(action["close_on_report_download"])
+
+    def test_xlsx_export(self):
+        wizard = self.wizard()
+        action = wizard.action_export_xlsx()
+        self.assertEqual(action["type"], "ir.actions.act_url")
+        self.assertEqual(
+            action["url"],
+            f"/web/content/scope3.inventory.report.wizard/{wizard.id}/xlsx_file"
+            "?filename_field=xlsx_name&download=true",
+        )
+        self.assertEqual(
+            wizard.xlsx_name,
+            f"scope3_inventory_{self.company.name}_2022-01-01_2022-12-31.xlsx".replace(" ", "_"),
+        )
+        book = load_workbook(io.BytesIO(base64.b64decode(wizard.xlsx_file)), read_only=True)
+        self.assertEqual(book.sheetnames, ["Inventory", "Factor sets", "Entries"])
+        inventory = [row for row in book["Inventory"].iter_rows(values_only=True)]
+        labels = {row[0]: row[1] for row in inventory if row and row[0]}
+        self.assertEqual(labels["Total kg CO2e"], 13594.0)
+        self.assertEqual(labels["Entries"], 5)
+        self.assertEqual(labels["Emission-weighted DQ score"], 3.6)
+        self.assertEqual(labels["Primary data share (%)"], 13.24)
+        categories = {
+            row[0]: row[1:4]
+            for row in inventory
+            if row and str(row[0])[:3] in ("1. ", "2. ", "3. ")
+        }
+        self.assertEqual(
+            [categories[key] for key in sorted(categories)],
+            [(7870.0, 1800.0, 9670.0), (3924.0, 0.0, 3924.0), (0.0, 0.0, 0.0)],
+        )
+        total_rows = [row for row in inventory if row and row[0] == "Total"]
+        self.assertEqual(total_rows[0][1:4], (11794.0, 1800.0, 13594.0))
+        sets = list(book["Factor sets"].iter_rows(values_only=True))
+        self.assertEqual(
+            sets[1][:3], (self.epa_v13.name, self.epa_v13.publisher, self.epa_v13.edition)
+        )
+        self.assertEqual(sets[1][4], self.epa_v13.licence)
+        self.assertEqual(sets[1][7:9], (11794.0, 4))
+        self.assertEqual(sets[2][7:9], (1800.0, 1))
+
+        rows = list(book["Entries"].iter_rows(values_only=True))
+        header, lines, total = rows[0], rows[1:-1], rows[-1]
+        entries = self.Entry.search(self.domain, order="date, id")
+        column = {name: header.index(name) for name in header}
+        self.assertEqual([line[column["ID"]] for line in lines], entries.ids)
+        self.assertEqual(round(sum(line[column["kg CO2e"]] for line in lines), 3), 13594.0)
+        self.assertEqual(total[column["kg CO2e"]], 13594.0)
+        for line, entry in zip(lines, entries, strict=True):
+            self.assertEqual(line[column["Trace SHA-256"]], entry.trace_hash)
+            self.assertEqual(
+                json.loads(line[column["Calculation trace (JSON)"]]), json.loads(entry.trace)
+            )
+            self.assertEqual(line[column["Purchase order"]], entry.purchase_order_id.name)
+        reversal = lines[-1]
+        self.assertEqual(
+            (
+                reversal[column["Reversal"]],
+                reversal[column["Reverses entry ID"]],
+                reversal[column["kg CO2e"]],
+            ),
+            ("Yes", entries[-2].id, -787.0),
+        )
+
+    def test_carbon_user_prints_and_exports(self):
+        """A Carbon User (no Accounting, no supplier footprint rights) gets the same report."""
+        wizard = self.wizard(user=self.carbon_user)
+        content, __ = (
+            self.env["ir.actions.report"]
+            .with_user(self.carbon_user)
+            ._render_qweb_html(REPORT, wizard.ids)
+        )
+        doc = html.fromstring(content)
+        self.assertEqual(
+            doc.find_class("o_scope3_total_kg")[0].text_content().strip(), "13,594.000"
+        )
+        wizard.action_export_xlsx()
+        self.assertTrue(wizard.xlsx_file)
+
+    def test_csv_export_of_the_ledger(self):
+        """Odoo's standard export (list view > Export) of the same entries, by a buyer who is
+        a Carbon User allowed to export (Odoo 18's "Access to export feature" group).
+
+        The standard export reads the names of linked documents with the user's own rights
+        (here the purchase orders); the wizard's XLSX export does not need them.
+        """
+        self.buyer.groups_id += self.env.ref("base.group_allow_export")
+        entries = self.Entry.with_user(self.buyer).search(self.domain, order="date, id")
+        fields_ = ["date", "category_id", "method", "purchase_order_id", "co2e_kg", "trace_hash"]
+        rows = entries.export_data(fields_)["datas"]
+        self.assertEqual(len(rows), 5)
+        self.assertEqual(round(sum(row[4] for row in rows), 3), 13594.0)
+        self.assertEqual([row[5] for row in rows], entries.mapped("trace_hash"))
+        # the first entry of the year: the cement order of 2022-03-10
+        self.assertEqual(rows[0][3], self.cement_order.name)
+
+    def test_other_company_and_dates_excluded(self):
+        data_b = self.Report._scope3_report_data(self.company_b, "2022-01-01", "2022-12-31")
+        self.assertEqual(data_b["totals"]["kg"], 3924.0)
+        june = self.Report._scope3_report_data(self.company, "2022-06-01", "2022-06-30")
+        self.assertEqual((june["totals"]["kg"], june["totals"]["count"]), (7870.0, 1))
+        # the base-year window of a month is the same month of the base year
+        self.assertEqual(june["base_year"]["kg"], 8499.812)
+        with self.assertRaises(ValidationError):
+            self.wizard(date_from=date(2022, 12, 31), date_to=date(2022, 1, 1))

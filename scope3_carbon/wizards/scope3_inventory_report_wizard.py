@@ -1,0 +1,83 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import base64
+from datetime import date
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class Scope3InventoryReportWizard(models.TransientModel):
+    """Prints the Scope 3 inventory of a company and period (PDF) or exports it (XLSX)."""
+
+    _name = "scope3.inventory.report.wizard"
+    _description = "Scope 3 Inventory Report"
+
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        default=lambda self: self.env.company,
+        domain=lambda self: [("id", "in", self.env.companies.ids)],
+    )
+    date_from = fields.Date(
+        string="From",
+        required=True,
+        default=lambda self: date(fields.Date.context_today(self).year, 1, 1),
+    )
+    date_to = fields.Date(
+        string="To",
+        required=True,
+        default=lambda self: date(fields.Date.context_today(self).year, 12, 31),
+    )
+    basis = fields.Selection(
+        [
+            ("all", "Location- and market-based"),
+            ("location", "Location-based only"),
+            ("market", "Market-based only"),
+        ],
+        required=True,
+        default="all",
+        help="Entries carry the basis of the factor they used: with market-based accounting, "
+        "an entry without a supplier-specific or contractual factor is location-based.",
+    )
+    xlsx_file = fields.Binary(string="XLSX", readonly=True, attachment=False)
+    xlsx_name = fields.Char(readonly=True)
+
+    @api.constrains("date_from", "date_to")
+    def _check_dates(self):
+        for wizard in self:
+            if wizard.date_from > wizard.date_to:
+                raise ValidationError(self.env._("The period must end after it starts."))
+
+    def _scope3_file_stem(self):
+        self.ensure_one()
+        return f"scope3_inventory_{self.company_id.name}_{self.date_from}_{self.date_to}".replace(
+            " ", "_"
+        ).replace("/", "_")
+
+    def action_print_pdf(self):
+        self.ensure_one()
+        action = self.env.ref("scope3_carbon.scope3_inventory_report_action_pdf").report_action(
+            self
+        )
+        if action["type"] == "ir.actions.report":
+            # not the layout configurator an administrator may get first
+            action["close_on_report_download"] = True
+        return action
+
+    def action_export_xlsx(self):
+        self.ensure_one()
+        Report = self.env["scope3.inventory.report"]
+        data = Report._scope3_report_data(self.company_id, self.date_from, self.date_to, self.basis)
+        content = Report._scope3_report_xlsx(data, Report._scope3_report_entries(data["domain"]))
+        self.write(
+            {
+                "xlsx_file": base64.b64encode(content),
+                "xlsx_name": f"{self._scope3_file_stem()}.xlsx",
+            }
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{self._name}/{self.id}/xlsx_file"
+            "?filename_field=xlsx_name&download=true",
+            "target": "download",
+        }
