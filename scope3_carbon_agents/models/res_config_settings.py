@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
 
-from .scope3_agent import KILL_SWITCH_PARAM
+from .scope3_agent import AUTONOMY, KILL_SWITCH_PARAM
 
 
 class ResConfigSettings(models.TransientModel):
@@ -14,8 +14,27 @@ class ResConfigSettings(models.TransientModel):
         "next batch, no proposal is applied and guardrails are lifted.",
     )
 
+    scope3_agents_autonomy = fields.Selection(
+        AUTONOMY,
+        string="Agents Autonomy",
+        help="Autonomy of every agent at once (off / recommend / act). Empty when the agents "
+        "differ: set each one on its own form (Carbon > Agents).",
+    )
+
+    @api.model
+    def get_values(self):
+        res = super().get_values()
+        levels = set(self.env["scope3.agent"].sudo().search([]).mapped("autonomy"))
+        res["scope3_agents_autonomy"] = levels.pop() if len(levels) == 1 else False
+        return res
+
     def set_values(self):
         before = self.env["scope3.agent"]._scope3_kill_switch_on()
+        if self.scope3_agents_autonomy:
+            agents = self.env["scope3.agent"].search(
+                [("autonomy", "!=", self.scope3_agents_autonomy)]
+            )
+            agents.write({"autonomy": self.scope3_agents_autonomy})
         res = super().set_values()
         after = self.env["scope3.agent"]._scope3_kill_switch_on()
         if before != after:

@@ -138,3 +138,21 @@ class TestAutonomy(AgentsCommon):
         self.dq_agent.write({"paused": False, "autonomy": "off"})
         self.assertEqual(self.dq_agent._scope3_run_batch(), (0, 0))
         self.assertFalse(self._finding(self.events))
+
+
+@tagged("post_install", "-at_install")
+class TestAutonomySetting(AgentsCommon):
+    def test_settings_set_every_agents_autonomy(self):
+        agents = self.env["scope3.agent"].search([])
+        agents.write({"autonomy": "recommend"})
+        settings = self.env["res.config.settings"].create({})
+        self.assertEqual(settings.scope3_agents_autonomy, "recommend")
+        settings.scope3_agents_autonomy = "off"
+        settings.execute()
+        self.assertEqual(set(agents.mapped("autonomy")), {"off"})
+        # agents set apart: the setting is empty and saving it changes nothing
+        self.dq_agent.autonomy = "act"
+        settings = self.env["res.config.settings"].create({})
+        self.assertFalse(settings.scope3_agents_autonomy)
+        settings.execute()
+        self.assertEqual(self.dq_agent.autonomy, "act")
