@@ -225,13 +225,7 @@ class AccountMoveLine(models.Model):
                 )
                 continue
             if line in losers:
-                plan["activity_vals"].update(
-                    state="excluded",
-                    message=losers[line],
-                    factor_id=False,
-                    resolution_level=False,
-                    dq_score=False,
-                )
+                self.env["scope3.activity"]._scope3_plan_not_counted(plan, "excluded", losers[line])
                 plan["reason"] = losers[line]
                 continue
             plan["reason"] = f"vendor bill {move.name} changed"

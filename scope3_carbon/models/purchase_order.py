@@ -74,13 +74,8 @@ class PurchaseOrder(models.Model):
         return res
 
     def _scope3_capture(self, event_type):
-        """Write one outbox event per order (same transaction) and wake the cron.
-
-        The context key ``scope3_no_capture`` turns capture off, e.g. for a bulk import
-        whose history is attributed separately, and for benchmarks.
-        """
-        if not self or self.env.context.get("scope3_no_capture"):
-            return 0
+        """Write one outbox event per order (same transaction) and wake the cron
+        (``scope3.outbox.event._scope3_enqueue``)."""
         return self.env["scope3.outbox.event"]._scope3_enqueue(
             [order._scope3_event_vals(event_type) for order in self]
         )

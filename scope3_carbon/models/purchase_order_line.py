@@ -210,13 +210,7 @@ class PurchaseOrderLine(models.Model):
                 continue
             if line in losers:
                 # freight double-counting guard: another source counts this freight
-                plan["activity_vals"].update(
-                    state="excluded",
-                    message=losers[line],
-                    factor_id=False,
-                    resolution_level=False,
-                    dq_score=False,
-                )
+                self.env["scope3.activity"]._scope3_plan_not_counted(plan, "excluded", losers[line])
                 plan["reason"] = losers[line]
                 continue
             stage, stage_sources, reason = line._scope3_stage_sources(activities[line])

@@ -211,6 +211,17 @@ class Scope3Activity(models.Model):
         return self.env["scope3.manual.activity"]._scope3_plans(self, events)
 
     @api.model
+    def _scope3_plan_not_counted(self, plan, state, message, keep=False):
+        """Mark a plan's activity as not counted with a figure of its own: ``unmapped``
+        (no usable factor: with ``keep``, what was counted stays until it can be
+        recomputed) or ``excluded`` (counted elsewhere: its stages are reversed)."""
+        if keep:
+            plan["keep"] = True
+        plan["activity_vals"].update(
+            state=state, message=message, factor_id=False, resolution_level=False, dq_score=False
+        )
+
+    @api.model
     def _scope3_apply(self, plans, post=True):
         """Bring the ledger of each activity in line with the figures it should have.
 
@@ -415,14 +426,12 @@ class Scope3Activity(models.Model):
                 estimate = Activity._scope3_estimate(source, candidates, path, rates)
                 if not estimate:
                     # nothing to count it with: keep whatever was counted, flag the gap
-                    plan["keep"] = True
-                    plan["activity_vals"].update(
-                        state="unmapped",
-                        message=source.get("unmapped_message")
+                    self._scope3_plan_not_counted(
+                        plan,
+                        "unmapped",
+                        source.get("unmapped_message")
                         or self._scope3_unmapped_message(factor_set, path),
-                        factor_id=False,
-                        resolution_level=False,
-                        dq_score=False,
+                        keep=True,
                     )
                     continue
                 estimate["entry_vals"].update(source["entry_vals"])
@@ -633,16 +642,23 @@ class Scope3Activity(models.Model):
                     or factor_input.unit,
                     "source_amount": source["amount"],
                     "source_currency_id": source["currency"].id,
-                    "dq_technological": dq["technological"],
-                    "dq_temporal": dq["temporal"],
-                    "dq_geographical": dq["geographical"],
-                    "dq_completeness": dq["completeness"],
-                    "dq_reliability": dq["reliability"],
-                    "dq_score": dq["score"],
-                    "uncertainty_pct": dq["uncertainty_pct"],
+                    **self._scope3_dq_entry_vals(dq),
                 },
             }
         return None
+
+    @api.model
+    def _scope3_dq_entry_vals(self, dq):
+        """Entry values of a ``core.dataquality.assess`` result."""
+        return {
+            "dq_technological": dq["technological"],
+            "dq_temporal": dq["temporal"],
+            "dq_geographical": dq["geographical"],
+            "dq_completeness": dq["completeness"],
+            "dq_reliability": dq["reliability"],
+            "dq_score": dq["score"],
+            "uncertainty_pct": dq["uncertainty_pct"],
+        }
 
     @api.model
     def _scope3_basis(self, company, candidate, factor_input):

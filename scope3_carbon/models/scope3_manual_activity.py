@@ -327,8 +327,6 @@ class Scope3ManualActivity(models.Model):
     # Capture and attribution
     # ------------------------------------------------------------------------------------
     def _scope3_capture(self, event_type):
-        if not self or self.env.context.get("scope3_no_capture"):
-            return 0
         return self.env["scope3.outbox.event"]._scope3_enqueue(
             [
                 {
@@ -524,12 +522,6 @@ class Scope3ManualActivity(models.Model):
                 "activity_unit": "kg CO2e (stated)",
                 "source_amount": 0.0,
                 "source_currency_id": company.currency_id.id,
-                "dq_technological": dq["technological"],
-                "dq_temporal": dq["temporal"],
-                "dq_geographical": dq["geographical"],
-                "dq_completeness": dq["completeness"],
-                "dq_reliability": dq["reliability"],
-                "dq_score": dq["score"],
-                "uncertainty_pct": dq["uncertainty_pct"],
+                **self.env["scope3.activity"]._scope3_dq_entry_vals(dq),
             },
         }

@@ -333,7 +333,7 @@ class Scope3TransportConsolidation(models.Model):
                 "trace": trace,
                 "entry_vals": dict(
                     allocation["entry_vals"],
-                    **self.env["stock.picking"]._scope3_dq_entry_vals(allocation["dq"]),
+                    **self.env["scope3.activity"]._scope3_dq_entry_vals(allocation["dq"]),
                     activity_amount=float(allocation["keys"][allocation["index"]]),
                     activity_unit="t.km",
                 ),

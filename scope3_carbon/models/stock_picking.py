@@ -149,8 +149,6 @@ class StockPicking(models.Model):
 
     def _scope3_capture(self, event_type):
         """Write one outbox event per transfer (same transaction) and wake the cron."""
-        if not self or self.env.context.get("scope3_no_capture"):
-            return 0
         return self.env["scope3.outbox.event"]._scope3_enqueue(
             [picking._scope3_event_vals(event_type) for picking in self]
         )
@@ -583,13 +581,11 @@ class StockPicking(models.Model):
                     )
             if result.get("problems"):
                 # nothing to count it with: keep whatever was counted, flag the gap
-                plan["keep"] = True
-                plan["activity_vals"].update(
-                    state=result.get("state", "unmapped"),
-                    message="\n".join(result["problems"]),
-                    factor_id=False,
-                    resolution_level=False,
-                    dq_score=False,
+                self.env["scope3.activity"]._scope3_plan_not_counted(
+                    plan,
+                    result.get("state", "unmapped"),
+                    "\n".join(result["problems"]),
+                    keep=True,
                 )
                 continue
             figure = result["figure"]
@@ -692,7 +688,7 @@ class StockPicking(models.Model):
             "trace": trace,
             "factor": factor,
             "entry_vals": dict(
-                self._scope3_dq_entry_vals(dq),
+                self.env["scope3.activity"]._scope3_dq_entry_vals(dq),
                 method="distance_based",
                 basis=basis["used"],
                 resolution_level="transport",
@@ -703,18 +699,6 @@ class StockPicking(models.Model):
                 activity_amount=float(tkm),
                 activity_unit="t.km",
             ),
-        }
-
-    @api.model
-    def _scope3_dq_entry_vals(self, dq):
-        return {
-            "dq_technological": dq["technological"],
-            "dq_temporal": dq["temporal"],
-            "dq_geographical": dq["geographical"],
-            "dq_completeness": dq["completeness"],
-            "dq_reliability": dq["reliability"],
-            "dq_score": dq["score"],
-            "uncertainty_pct": dq["uncertainty_pct"],
         }
 
     # ------------------------------------------------------------------------------------
