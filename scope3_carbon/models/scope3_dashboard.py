@@ -105,9 +105,9 @@ class Scope3Dashboard(models.AbstractModel):
             )
             month += relativedelta(months=1)
 
-        def top(field_name):
+        def top(field_name, scope=()):
             rows = Report._scope3_sums(
-                domain + [(field_name, "!=", False)],
+                domain + list(scope) + [(field_name, "!=", False)],
                 [field_name],
                 order="co2e_kg:sum desc",
                 limit=TOP,
@@ -119,7 +119,7 @@ class Scope3Dashboard(models.AbstractModel):
             )
             return [
                 line(
-                    [(field_name, "=", record.id)],
+                    list(scope) + [(field_name, "=", record.id)],
                     amount,
                     count,
                     id=record.id,
@@ -157,7 +157,8 @@ class Scope3Dashboard(models.AbstractModel):
             "totals": totals,
             "categories": categories,
             "months": month_lines,
-            "vendors": top("partner_id"),
+            # vendors: the partners of upstream entries (customers are downstream)
+            "vendors": top("partner_id", [("category_id.direction", "=", "upstream")]),
             "products": top("product_id"),
             "methods": methods,
             "dq_scores": dq_scores,

@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.tests import new_test_user, tagged
 
 from .common import Scope3Common
@@ -83,6 +84,33 @@ class TestDashboard(Scope3Common):
         self.assertEqual(
             self.Entry.search(data["domain"]).mapped("co2e_kg"), [7870.0, 787.0, 3924.0]
         )
+
+    def test_customers_are_not_ranked_as_vendors(self):
+        heater = self.env["product.product"].create(
+            {"name": "Heater", "type": "consu", "scope3_use_phase_kg": 100.0}
+        )
+        customer = self.env["res.partner"].create({"name": "Big Customer"})
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": customer.id,
+                "invoice_date": "2022-05-02",
+                "invoice_line_ids": [
+                    Command.create({"product_id": heater.id, "quantity": 200, "price_unit": 10.0})
+                ],
+            }
+        )
+        invoice.action_post()
+        self.run_attribution()
+        data = self.dashboard()
+        # 200 heaters x 100 kg (use phase, category 11) = 20,000 kg: in the total, not a vendor
+        self.assertEqual(data["totals"]["kg"], 32581.0)
+        self.assertEqual(
+            [(line["name"], line["kg"]) for line in data["vendors"]],
+            [("Steel Mill Inc.", 8657.0), ("Cement Works", 3924.0)],
+        )
+        for line in data["vendors"]:
+            self.assert_domain_sums(line)
 
     def test_period_and_user(self):
         # this year (2022) has the same entries; last year (2021) none
