@@ -95,6 +95,21 @@ class ProductTemplate(models.Model):
     )
 
     scope3_entry_count = fields.Integer(compute="_compute_scope3_entry_count")
+    scope3_unit_estimate_kg = fields.Float(
+        string="Est. kg CO2e per Unit",
+        digits=(16, 3),
+        compute="_compute_scope3_unit_estimate",
+        compute_sudo=True,  # shown to buyers, who do not read the factor library
+        help="Estimate for one purchase unit at the product's cost, bought today from its "
+        "first vendor, with the same resolution and calculation as a confirmed purchase "
+        "(0 when no factor applies).",
+    )
+    scope3_unit_estimate_dq = fields.Integer(
+        string="Est. DQ",
+        compute="_compute_scope3_unit_estimate",
+        compute_sudo=True,
+        help="Data quality score of the per-unit estimate, 1 (verified supplier data) to 5.",
+    )
 
     @api.depends("scope3_energy_factor_id")
     def _compute_scope3_td_factor_id(self):
@@ -137,6 +152,52 @@ class ProductTemplate(models.Model):
             counts[product.product_tmpl_id.id] = counts.get(product.product_tmpl_id.id, 0) + count
         for template in self:
             template.scope3_entry_count = counts.get(template.id, 0)
+
+    @api.depends(
+        "standard_price",
+        "uom_id",
+        "uom_po_id",
+        "scope3_naics_code",
+        "scope3_factor_id",
+        "categ_id",
+        "seller_ids",
+    )
+    @api.depends_context("company")
+    def _compute_scope3_unit_estimate(self):
+        Activity = self.env["scope3.activity"]
+        company = self.env.company
+        today = fields.Date.context_today(self)
+        templates = self.filtered("product_variant_id")
+        (self - templates).update({"scope3_unit_estimate_kg": 0.0, "scope3_unit_estimate_dq": 0})
+        sources = []
+        for template in templates:
+            product = template.product_variant_id
+            vendor = template.seller_ids[:1].partner_id
+            uom = template.uom_po_id or template.uom_id
+            sources.append(
+                {
+                    "company": company,
+                    "date": today,
+                    # cost is per product unit: per purchase unit here
+                    "amount": template.uom_id._compute_price(template.standard_price, uom),
+                    "currency": company.currency_id,
+                    "quantity": 1.0,
+                    "uom": uom,
+                    "product": product,
+                    "partner": vendor,
+                    "entry_vals": {},
+                    "resolution_item": {
+                        "product": product,
+                        "partner": vendor,
+                        "account": self.env["account.account"],
+                        "operation": "purchase",
+                    },
+                    "subject": {"product_id": product.id, "stage": "estimate"},
+                }
+            )
+        estimates = Activity._scope3_quick_estimates(sources)
+        for template, (kg, dq) in zip(templates, estimates, strict=True):
+            template.scope3_unit_estimate_kg, template.scope3_unit_estimate_dq = kg, dq
 
     def action_view_scope3_entries(self):
         return self.env["scope3.emission.entry"]._scope3_action(

@@ -1,9 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
-from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
 from ..tools import insert_rows
@@ -24,6 +22,13 @@ class PurchaseOrderLine(models.Model):
         help="Net Scope 3 emissions currently in the ledger for this line.",
     )
 
+    scope3_dq_score = fields.Integer(
+        string="DQ",
+        compute="_compute_scope3_dq_score",
+        compute_sudo=True,
+        help="Data quality score of the line's current figure, 1 (verified supplier data) "
+        "to 5 (generic spend-based estimate).",
+    )
     scope3_estimate_kg = fields.Float(
         string="Est. kg CO2e",
         digits=(16, 3),
@@ -40,6 +45,11 @@ class PurchaseOrderLine(models.Model):
         compute_sudo=True,
         help="Data quality score of the estimate, 1 (verified supplier data) to 5.",
     )
+
+    @api.depends("scope3_activity_ids.dq_score")
+    def _compute_scope3_dq_score(self):
+        for line in self:
+            line.scope3_dq_score = max(line.scope3_activity_ids.mapped("dq_score") or [0])
 
     @api.depends("scope3_activity_ids.co2e_kg")
     def _compute_scope3_co2e_kg(self):
@@ -58,34 +68,19 @@ class PurchaseOrderLine(models.Model):
     )
     def _compute_scope3_estimate(self):
         """Estimate each line with the same resolution and calculation as the commitment
-        stage, grouped by company and date (one resolution per group)."""
+        stage (``scope3.activity._scope3_quick_estimates``)."""
         Activity = self.env["scope3.activity"]
-        groups = defaultdict(list)
-        for line in self:
-            line.scope3_estimate_kg = 0.0
-            line.scope3_estimate_dq = 0
-            if line.display_type or not line.product_id or not line.order_id.date_order:
-                continue
-            company = line.company_id or line.order_id.company_id or self.env.company
-            groups[(company, line.order_id.date_order.date())].append(line)
-        for (company, date), lines in groups.items():
-            sources = [line._scope3_source(Activity, "estimate") for line in lines]
-            _set, resolved = self.env["scope3.factor"]._scope3_candidates(
-                company, date, [source["resolution_item"] for source in sources]
-            )
-            rates = company._scope3_rates_getter(date)
-            for line, source, (candidates, path, _rule) in zip(
-                lines, sources, resolved, strict=True
-            ):
-                try:
-                    estimate = Activity._scope3_estimate(source, candidates, path, rates)
-                except UserError:
-                    # e.g. no exchange rate yet for the order date: no estimate while
-                    # typing; the attribution after confirmation says what is missing
-                    continue
-                if estimate:
-                    line.scope3_estimate_kg = float(estimate["co2e"])
-                    line.scope3_estimate_dq = estimate["entry_vals"]["dq_score"]
+        lines = self.filtered(
+            lambda line: not line.display_type and line.product_id and line.order_id.date_order
+        )
+        (self - lines).update({"scope3_estimate_kg": 0.0, "scope3_estimate_dq": 0})
+        sources = []
+        for line in lines:
+            source = line._scope3_source(Activity, "estimate")
+            source["company"] = line.company_id or line.order_id.company_id or self.env.company
+            sources.append(source)
+        for line, (kg, dq) in zip(lines, Activity._scope3_quick_estimates(sources), strict=True):
+            line.scope3_estimate_kg, line.scope3_estimate_dq = kg, dq
 
     # ------------------------------------------------------------------------------------
     # Attribution

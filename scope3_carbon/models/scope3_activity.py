@@ -4,6 +4,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import float_round
 
 from ..core import calculation, conversion, dataquality
@@ -646,6 +647,39 @@ class Scope3Activity(models.Model):
                 },
             }
         return None
+
+    @api.model
+    def _scope3_quick_estimates(self, sources):
+        """kg CO2e and DQ score of each source, nothing recorded (live estimates shown
+        while typing an order, per-unit estimates of products): the first usable factor
+        of the resolution chain, grouped by company and date. A source that cannot be
+        estimated (no factor, no exchange rate yet) gives ``(0.0, 0)``.
+
+        :param list sources: as ``_scope3_estimate`` takes them, with ``resolution_item``
+        :return: list of ``(kg, dq score)`` aligned with ``sources``
+        """
+        results = [(0.0, 0)] * len(sources)
+        groups = defaultdict(list)
+        for index, source in enumerate(sources):
+            groups[(source["company"], source["date"])].append(index)
+        for (company, date), indexes in groups.items():
+            _set, resolved = self.env["scope3.factor"]._scope3_candidates(
+                company, date, [sources[i]["resolution_item"] for i in indexes]
+            )
+            rates = company._scope3_rates_getter(date)
+            for index, (candidates, path, _rule) in zip(indexes, resolved, strict=True):
+                try:
+                    estimate = self._scope3_estimate(sources[index], candidates, path, rates)
+                except UserError:
+                    # e.g. no exchange rate yet for the date: no estimate; the attribution
+                    # of the confirmed document says what is missing
+                    continue
+                if estimate:
+                    results[index] = (
+                        float(estimate["co2e"]),
+                        estimate["entry_vals"]["dq_score"],
+                    )
+        return results
 
     @api.model
     def _scope3_dq_entry_vals(self, dq):

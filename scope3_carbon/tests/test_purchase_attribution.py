@@ -282,6 +282,8 @@ class TestLiveEstimate(Scope3Common):
         order.button_confirm()
         self.run_attribution()
         self.assertEqual(sorted(self.entries_of(order).mapped("co2e_kg")), [1962.0, 7870.0])
+        # the confirmed lines show the DQ score of their figure (spend-based: 4)
+        self.assertEqual(order.order_line.mapped("scope3_dq_score"), [4, 4])
 
     def test_unmapped_product_estimates_nothing(self):
         order = self.create_order([(self.unmapped, 1, 100.0)])
@@ -294,3 +296,13 @@ class TestLiveEstimate(Scope3Common):
             [(self.steel, 1, 100.0)], date="2021-06-01 10:00:00", currency=self.eur
         )
         self.assertEqual(order.order_line.scope3_estimate_kg, 0.0)
+
+    def test_product_per_unit_estimate(self):
+        self.steel.standard_price = 1000.0
+        template = self.steel.product_tmpl_id.with_user(self.buyer)
+        # one unit at a cost of 1,000 USD bought today (spend year after the CPI table:
+        # its last year, 2024): 1,000 x 292.655 / 313.689 (US CPI-U 2022 / 2024) = 932.95
+        # 2022 USD (cent rounding) x 0.787 (EPA v1.3 331110) = 734.232 kg, spend-based DQ 4
+        self.assertEqual(template.scope3_unit_estimate_kg, 734.232)
+        self.assertEqual(template.scope3_unit_estimate_dq, 4)
+        self.assertEqual(self.unmapped.product_tmpl_id.scope3_unit_estimate_kg, 0.0)
