@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from collections import defaultdict
 
-from odoo import api, models
+from odoo import api, fields, models
 
 from ..core import robust_z_scores
 
@@ -22,8 +22,9 @@ class Scope3AgentDataQuality(models.AbstractModel):
         date (completeness); ``distances``: partners whose receipts or deliveries have no
         transport distance (no route, partner distance or usable coordinates;
         completeness);
-     4. ``outliers``: attributed activities whose kg CO2e per unit is an outlier among the
-        activities of the same product (robust z-score, plausibility);
+     4. ``outliers``: attributed activities whose kg CO2e per product unit, or per unit of
+        currency, is an outlier among the activities of the same product (robust z-score,
+        plausibility);
      5. ``lines``: confirmed order lines whose ordered, received and billed quantities
         differ beyond the tolerance (consistency);
      6. ``refs``: orders repeating another order's vendor reference (consistency);
@@ -260,7 +261,24 @@ class Scope3AgentDataQuality(models.AbstractModel):
             quantity = activity.uom_id._compute_quantity(quantity, product.uom_id, round=False)
         return activity.co2e_kg / quantity if quantity else None
 
+    @api.model
+    def _dq_spend_intensity(self, activity):
+        """kg CO2e per unit of the company's currency (None without an amount)."""
+        company = activity.company_id
+        amount = activity.amount
+        if activity.currency_id and activity.currency_id != company.currency_id:
+            amount = activity.currency_id._convert(
+                amount, company.currency_id, company, activity.date or fields.Date.today()
+            )
+        return activity.co2e_kg / amount if amount else None
+
     def _dq_outliers(self, agent, activities, run):
+        """Outliers among the activities of the same product and company, on two
+        intensities: kg CO2e per product unit (a wrong quantity or unit), and kg CO2e per
+        unit of currency (a vendor's figure out of line with the others' for the same
+        product, e.g. a supplier footprint or a price typed wrong). Spend-based figures
+        of one product share one intensity per currency unit, so only figures from
+        physical factors or supplier data can stand out there."""
         population = (
             self.env["scope3.activity"]
             .sudo()
@@ -269,22 +287,31 @@ class Scope3AgentDataQuality(models.AbstractModel):
                 order="id",
             )
         )
+        results = []
+        for key, intensity, unit in (
+            ("", self._dq_intensity, lambda a: a.product_id.uom_id.name),
+            ("per_currency", self._dq_spend_intensity, lambda a: a.company_id.currency_id.name),
+        ):
+            results += self._dq_outliers_of(agent, activities, population, key, intensity, unit)
+        return self._scope3_keep(results)
+
+    def _dq_outliers_of(self, agent, activities, population, key, intensity, unit):
         groups = defaultdict(list)
         for activity in population:
-            value = self._dq_intensity(activity)
+            value = intensity(activity)
             if value is not None:
                 groups[(activity.product_id, activity.company_id)].append((activity.id, value))
         stats = {}
-        for key, rows in groups.items():
+        for group, rows in groups.items():
             if len(rows) >= agent.min_group_size:
                 _scores, median, scale = robust_z_scores([value for _id, value in rows])
-                stats[key] = (median, scale, len(rows), dict(rows))
+                stats[group] = (median, scale, len(rows), dict(rows))
         results = []
         for activity in activities:
-            key = (activity.product_id, activity.company_id)
-            if key not in stats:
+            group = (activity.product_id, activity.company_id)
+            if group not in stats:
                 continue
-            median, scale, size, values = stats[key]
+            median, scale, size, values = stats[group]
             if activity.id not in values:
                 continue
             inputs = {
@@ -292,9 +319,11 @@ class Scope3AgentDataQuality(models.AbstractModel):
                 "median": round(median, 6),
                 "scale": round(scale, 6),
                 "n": size,
-                "unit": f"kg CO2e/{activity.product_id.uom_id.name}",
+                "unit": f"kg CO2e/{unit(activity)}",
                 "group": activity.product_id.display_name,
             }
+            if key:
+                inputs["vendor"] = activity.partner_id.display_name
             results.append(
                 agent._scope3_check(
                     "outlier_intensity",
@@ -302,9 +331,10 @@ class Scope3AgentDataQuality(models.AbstractModel):
                     inputs,
                     partner=activity.partner_id,
                     product=activity.product_id,
+                    key=key,
                 )
             )
-        return self._scope3_keep(results)
+        return results
 
     # ------------------------------------------------------------------------------------
     # Plausibility and consistency of order lines

@@ -250,3 +250,60 @@ class TestDataQualityClean(AgentsCommon):
                 self.steel | self.cement, orders, orders.order_line, activities, events
             )
         )
+
+
+@tagged("post_install", "-at_install")
+class TestVendorOutliers(AgentsCommon):
+    """The same product from six vendors, counted with a physical factor (2 kg CO2e/kg,
+    10 kg a unit: 20 kg a unit whatever the price): five pay about 100 USD a unit
+    (0.2 kg CO2e/USD), one only 10 USD (2.0 kg CO2e/USD), a price or unit typed wrong."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        factor_set = cls.env["scope3.factor.set"].create(
+            {
+                "name": "Test physical factors",
+                "publisher": "Test",
+                "edition": "o1",
+                "gwp_basis": "ar6",
+                "factor_type": "activity",
+            }
+        )
+        per_kg = cls.env["scope3.factor"].create(
+            {
+                "set_id": factor_set.id,
+                "key_type": "manual",
+                "key": "casting-kg",
+                "name": "Iron casting, per kg",
+                "value": 2.0,
+                "unit": "kg CO2e/kg",
+                "uom_id": cls.env.ref("uom.product_uom_kgm").id,
+            }
+        )
+        factor_set.action_publish()
+        cls.casting = cls.env["product.product"].create(
+            {"name": "Iron casting", "type": "consu", "weight": 10.0, "scope3_factor_id": per_kg.id}
+        )
+        cls.orders = cls.env["purchase.order"]
+        for index, price in enumerate((100.0, 101.0, 99.0, 100.5, 99.5, 10.0)):
+            order = cls.create_order([(cls.casting, 5, price)])
+            order.partner_id = cls.env["res.partner"].create({"name": f"Foundry {index}"})
+            cls.orders |= order
+        cls.confirm(cls.orders)
+        cls.run_attribution()
+        cls.activities = cls.env["scope3.activity"].search(
+            [("purchase_order_id", "in", cls.orders.ids)], order="id"
+        )
+
+    def test_the_cheap_vendor_stands_out_per_currency_unit(self):
+        # 5 units x 10 kg x 2.0 = 100.000 kg on every order
+        self.assertEqual(set(self.activities.mapped("co2e_kg")), {100.0})
+        self.run_agent(self.dq_agent)
+        findings = self.findings_about(self.activities, agent=self.dq_agent)
+        cheap = self.activities.filtered(lambda a: a.purchase_order_id == self.orders[-1])
+        self.assertEqual([(f.kind, f.res_id) for f in findings], [("outlier_intensity", cheap.id)])
+        inputs = findings.evidence["inputs"]
+        # 100 kg / 50 USD = 2.0 kg CO2e per USD, against about 0.2 for the others
+        self.assertEqual((inputs["value"], inputs["unit"], inputs["n"]), (2.0, "kg CO2e/USD", 6))
+        self.assertEqual(inputs["vendor"], "Foundry 5")
