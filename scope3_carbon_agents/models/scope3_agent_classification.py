@@ -164,20 +164,7 @@ class Scope3AgentClassification(models.AbstractModel):
         return {"rule": rule.id, "naics_code": rule.naics_code, "line": line.id}
 
     def _cls_bill_lines(self, agent, lines, run):
-        rejected = defaultdict(set)
-        for finding in (
-            self.env["scope3.agent.finding"]
-            .sudo()
-            .search(
-                [
-                    ("agent_id", "=", agent.id),
-                    ("res_model", "=", "account.move.line"),
-                    ("res_id", "in", lines.ids),
-                    ("state", "=", "rejected"),
-                ]
-            )
-        ):
-            rejected[finding.res_id].add(finding.proposal["naics_code"])
+        rejected = self._cls_rejected_codes(agent, lines)
         models_by_company = {}
         results = []
         for line in lines:
@@ -189,25 +176,17 @@ class Scope3AgentClassification(models.AbstractModel):
             text = " ".join(
                 part for part in (line.name or "", partner.name or "", line.account_id.name) if part
             )
-            excluded = sorted(rejected[line.id])
-            candidates = model.rank(text, top=TOP_CANDIDATES + len(excluded))
-            inputs = {
-                "subject": f"{line.move_id.name}: {line.name or ''}",
-                "text": text,
-                "model_digest": model.digest,
-                "candidates": [[code, score] for code, score in candidates],
-                "rejected": excluded,
-                "titles": {code: titles[code] for code, _score in candidates},
-                "unmapped_lines": 1,
-                "action": "create_rule",
-            }
-            item = agent._scope3_check(
-                "classification", line, inputs, company=company, partner=partner
+            inputs = self._cls_inputs(
+                model,
+                titles,
+                f"{line.move_id.name}: {line.name or ''}",
+                text,
+                rejected[(line.id, company.id)],
+                unmapped_lines=1,
+                action="create_rule",
             )
-            if item:
-                item["key"] = item["result"]["proposal"]["naics_code"]
-                results.append(item)
-        return results
+            results.append(self._cls_check(agent, line, inputs, company=company, partner=partner))
+        return self._scope3_keep(results)
 
     # ------------------------------------------------------------------------------------
     # Model
@@ -275,20 +254,7 @@ class Scope3AgentClassification(models.AbstractModel):
         by_product = defaultdict(lambda: self.env["scope3.activity"])
         for activity in activities:
             by_product[activity.product_id] |= activity
-        rejected = defaultdict(set)
-        for finding in (
-            self.env["scope3.agent.finding"]
-            .sudo()
-            .search(
-                [
-                    ("agent_id", "=", agent.id),
-                    ("res_model", "=", "product.product"),
-                    ("res_id", "in", products.ids),
-                    ("state", "=", "rejected"),
-                ]
-            )
-        ):
-            rejected[(finding.res_id, finding.company_id.id)].add(finding.proposal["naics_code"])
+        rejected = self._cls_rejected_codes(agent, products)
         models_by_company = {}
         results = []
         for product in products:
@@ -308,21 +274,58 @@ class Scope3AgentClassification(models.AbstractModel):
                     .get("expense")
                 )
                 text = self._cls_text(product, vendors, [account.name] if account else [])
-                excluded = sorted(rejected[(product.id, company.id)])
-                candidates = model.rank(text, top=TOP_CANDIDATES + len(excluded))
-                inputs = {
-                    "subject": product.display_name,
-                    "text": text,
-                    "model_digest": model.digest,
-                    "candidates": [[code, score] for code, score in candidates],
-                    "rejected": excluded,
-                    "titles": {code: titles[code] for code, _score in candidates},
-                    "unmapped_lines": len(company_activities),
-                }
-                item = agent._scope3_check(
-                    "classification", product, inputs, company=company, product=product
+                inputs = self._cls_inputs(
+                    model,
+                    titles,
+                    product.display_name,
+                    text,
+                    rejected[(product.id, company.id)],
+                    unmapped_lines=len(company_activities),
                 )
-                if item:
-                    item["key"] = item["result"]["proposal"]["naics_code"]
-                    results.append(item)
-        return results
+                results.append(
+                    self._cls_check(agent, product, inputs, company=company, product=product)
+                )
+        return self._scope3_keep(results)
+
+    @api.model
+    def _cls_rejected_codes(self, agent, subjects):
+        """Codes already rejected for each subject, as (subject id, company id) -> set."""
+        rejected = defaultdict(set)
+        for finding in (
+            self.env["scope3.agent.finding"]
+            .sudo()
+            .search(
+                [
+                    ("agent_id", "=", agent.id),
+                    ("res_model", "=", subjects._name),
+                    ("res_id", "in", subjects.ids),
+                    ("state", "=", "rejected"),
+                ]
+            )
+        ):
+            rejected[(finding.res_id, finding.company_id.id)].add(finding.proposal["naics_code"])
+        return rejected
+
+    @api.model
+    def _cls_inputs(self, model, titles, subject, text, rejected, **extra):
+        """Inputs of the classification rule: the best codes for ``text`` (rejected ones
+        ranked too, so that the rule can skip them)."""
+        excluded = sorted(rejected)
+        candidates = model.rank(text, top=TOP_CANDIDATES + len(excluded))
+        return dict(
+            extra,
+            subject=subject,
+            text=text,
+            model_digest=model.digest,
+            candidates=[[code, score] for code, score in candidates],
+            rejected=excluded,
+            titles={code: titles[code] for code, _score in candidates},
+        )
+
+    @api.model
+    def _cls_check(self, agent, subject, inputs, **links):
+        item = agent._scope3_check("classification", subject, inputs, **links)
+        if item:
+            # one finding per proposed code: a rejected code is never proposed again
+            item["key"] = item["result"]["proposal"]["naics_code"]
+        return item
