@@ -25,6 +25,7 @@
         "data/scope3_factor_set_publish.xml",
         "data/ir_cron_data.xml",
         "data/scope3_restatement_data.xml",
+        "data/scope3_ledger_seal_data.xml",
         "views/scope3_category_views.xml",
         "views/scope3_factor_views.xml",
         "views/scope3_factor_set_views.xml",
@@ -51,6 +52,7 @@
         "wizards/scope3_inventory_report_wizard_views.xml",
         "views/scope3_dashboard_views.xml",
         "views/scope3_menus.xml",
+        "views/scope3_period_close_views.xml",
     ],
     "demo": [
         "demo/scope3_carbon_demo.xml",

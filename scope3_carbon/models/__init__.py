@@ -6,6 +6,8 @@ from . import scope3_price_index
 from . import scope3_supplier_footprint
 from . import scope3_mapping_rule
 from . import scope3_emission_entry
+from . import scope3_ledger_head
+from . import scope3_period_close
 from . import scope3_outbox_event
 from . import product_category
 from . import product_template
@@ -25,3 +27,4 @@ from . import product_product
 from . import account_move_line
 from . import scope3_manual_activity
 from . import scope3_dashboard
+from . import base_partner_merge

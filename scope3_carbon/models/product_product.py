@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import models
+from odoo import api, models
+from odoo.exceptions import UserError
 
 #: Scope 3 category number -> product field of the sold-product factor (kg CO2e per unit)
 SOLD_PRODUCT_FIELDS = {
@@ -11,6 +12,28 @@ SOLD_PRODUCT_FIELDS = {
 
 class ProductProduct(models.Model):
     _inherit = "product.product"
+
+    def _scope3_check_not_in_ledger(self):
+        """Refuse to delete products that ledger entries name (append-only ledger)."""
+        if not self.ids:
+            return
+        self.env.cr.execute(
+            "SELECT DISTINCT product_id FROM scope3_emission_entry WHERE product_id IN %s",
+            [tuple(self.ids)],
+        )
+        used = self.browse(row[0] for row in self.env.cr.fetchall())
+        if used:
+            raise UserError(
+                self.env._(
+                    "%(names)s cannot be deleted: Scope 3 emission entries name them and "
+                    "the ledger is append-only. Archive them instead.",
+                    names=", ".join(used.mapped("display_name")),
+                )
+            )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_in_scope3_ledger(self):
+        self._scope3_check_not_in_ledger()
 
     def _scope3_freight_products(self):
         """The products of ``self`` that are freight services: flagged themselves, or

@@ -209,3 +209,8 @@ class ProductTemplate(models.Model):
         for template in self:
             if template.scope3_naics_code:
                 template.scope3_naics_code = template.scope3_naics_code.strip()
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_in_scope3_ledger(self):
+        # the variants are deleted with their template (database cascade)
+        self.with_context(active_test=False).product_variant_ids._scope3_check_not_in_ledger()

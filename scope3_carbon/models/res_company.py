@@ -68,6 +68,19 @@ class ResCompany(models.Model):
         "restatements of a locked period are posted in the open period. Empty: no lock.",
     )
 
+    def _scope3_frozen_date(self):
+        """Last day on which no entry can be posted: the Scope 3 lock date, or the latest
+        period close when later (a close cannot be undone by clearing the lock date)."""
+        self.ensure_one()
+        self.env.cr.execute(
+            "SELECT max(date_to) FROM scope3_period_close WHERE company_id = %s "
+            "AND state = 'done'",
+            [self.id],
+        )
+        closed = self.env.cr.fetchone()[0]
+        dates = [d for d in (self.scope3_lock_date, closed) if d]
+        return max(dates) if dates else False
+
     @api.constrains("scope3_default_naics_code")
     def _check_scope3_default_naics_code(self):
         check_naics_codes(self, "scope3_default_naics_code")
