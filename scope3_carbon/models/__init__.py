@@ -12,6 +12,7 @@ from . import product_template
 from . import purchase_order
 from . import purchase_order_line
 from . import stock_move
+from . import stock_move_line
 from . import stock_picking
 from . import res_partner
 from . import account_move

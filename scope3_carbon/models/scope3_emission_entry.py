@@ -76,6 +76,7 @@ class Scope3EmissionEntry(models.Model):
         "reversed_entry_id",
         "is_reversal",
         "event_id",
+        "event_key",
         "correlation_id",
         "purchase_order_id",
         "purchase_line_id",
@@ -183,7 +184,15 @@ class Scope3EmissionEntry(models.Model):
         help="DQ score x kg CO2e: summed and divided by the summed kg CO2e, it gives the "
         "emission-weighted DQ score of any selection of entries.",
     )
-    event_id = fields.Many2one("scope3.outbox.event", readonly=True, index="btree_not_null")
+    event_id = fields.Many2one(
+        "scope3.outbox.event", readonly=True, index="btree_not_null", ondelete="set null"
+    )
+    event_key = fields.Char(
+        readonly=True,
+        index="btree_not_null",
+        help="Idempotency key of the outbox event that posted the entry (kept when done "
+        "events are removed after their retention).",
+    )
     correlation_id = fields.Char(readonly=True, index=True)
     purchase_order_id = fields.Many2one(
         "purchase.order", readonly=True, index="btree_not_null", ondelete="restrict"
@@ -228,7 +237,7 @@ class Scope3EmissionEntry(models.Model):
     #: protected links to source lines that may be deleted (ON DELETE SET NULL, e.g. a
     #: line removed from a bill reset to draft): the trigger lets them be cleared, never
     #: changed to another value; the trace keeps the line's id
-    _scope3_clearable_columns = ("purchase_line_id", "account_move_line_id")
+    _scope3_clearable_columns = ("purchase_line_id", "account_move_line_id", "event_id")
 
     def init(self):
         clearable = self._scope3_clearable_columns
@@ -314,7 +323,18 @@ class Scope3EmissionEntry(models.Model):
             vals["trace_hash"] = trace_core.trace_hash(trace)
             vals["is_reversal"] = bool(vals.get("reversed_entry_id"))
             vals["dq_weighted_kg"] = (vals.get("dq_score") or 0) * (vals.get("co2e_kg") or 0.0)
+        self._scope3_set_event_keys(vals_list)
         return super().create(vals_list)
+
+    @api.model
+    def _scope3_set_event_keys(self, vals_list):
+        """Copy the idempotency key of each entry's outbox event onto the entry."""
+        event_ids = {vals["event_id"] for vals in vals_list if vals.get("event_id")}
+        events = self.env["scope3.outbox.event"].sudo().browse(event_ids)
+        keys = {event.id: event.idempotency_key for event in events}
+        for vals in vals_list:
+            if vals.get("event_id") and not vals.get("event_key"):
+                vals["event_key"] = keys.get(vals["event_id"])
 
     @api.model
     def _scope3_post(self, vals_list):
@@ -344,6 +364,7 @@ class Scope3EmissionEntry(models.Model):
                     dq_weighted_kg=(vals.get("dq_score") or 0) * (vals.get("co2e_kg") or 0.0),
                 )
             )
+        self._scope3_set_event_keys(prepared)
         entries = insert_rows(self, prepared, defaults={"state": "posted", "basis": "location"})
         # what the ORM's create would do for the inverse one2manys and their dependents
         activities = self.env["scope3.activity"].browse({vals["activity_id"] for vals in vals_list})

@@ -21,3 +21,5 @@ from . import test_inventory_report
 from . import test_dashboard
 from . import test_menus
 from . import test_ui
+from . import test_capture_edits
+from . import test_outbox_race
