@@ -26,3 +26,5 @@ from . import product_product
 from . import account_move_line
 from . import scope3_manual_activity
 from . import scope3_dashboard
+from . import scope3_backfill
+from . import scope3_reconciliation

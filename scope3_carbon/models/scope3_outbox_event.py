@@ -240,6 +240,18 @@ class Scope3OutboxEvent(models.Model):
         """
         if not events or self.env.context.get("scope3_no_capture"):
             return 0
+        recorded, inserted = self._scope3_record(events)
+        if recorded:
+            self._scope3_after_enqueue(recorded)
+        return inserted
+
+    @api.model
+    def _scope3_record(self, events):
+        """Insert (or merge into this transaction's pending event) one event per document,
+        without waking anything.
+
+        :return: (the events recorded or merged into, number inserted)
+        """
         self.flush_model()
         self.env.cr.execute("SELECT txid_current()")
         txid = self.env.cr.fetchone()[0]
@@ -305,9 +317,7 @@ class Scope3OutboxEvent(models.Model):
         )
         rows = self.env.cr.fetchall()
         self.invalidate_model(["payload"])
-        if rows:
-            self._scope3_after_enqueue(self.browse([row[0] for row in rows]))
-        return sum(1 for row in rows if row[1])
+        return self.browse([row[0] for row in rows]), sum(1 for row in rows if row[1])
 
     @api.model
     def _scope3_processing_mode(self):
