@@ -16,6 +16,7 @@
         "security/scope3_carbon_security.xml",
         "security/ir.model.access.csv",
         "security/scope3_manual_activity_security.xml",
+        "security/scope3_capture_security.xml",
         "data/uom_data.xml",
         "data/scope3_category_data.xml",
         "data/scope3_price_index_data.xml",
@@ -53,6 +54,8 @@
         "views/scope3_dashboard_views.xml",
         "views/scope3_menus.xml",
         "views/scope3_period_close_views.xml",
+        "views/scope3_backfill_views.xml",
+        "views/scope3_reconciliation_views.xml",
     ],
     "demo": [
         "demo/scope3_carbon_demo.xml",

@@ -350,3 +350,24 @@ def test_redaction_leaves_public_factors_alone():
     qty = core.QuantityInput(quantity=Decimal("2000"), unit="t.km", date="2025-06-01")
     _co2e, trace = core.compute_activity_based(qty, hgv_factor(), SUBJECT)
     assert core.redact_supplier_inputs(trace) == json.loads(core.canonical_json(trace))
+
+
+def test_non_finite_inputs_are_refused():
+    """NaN or infinity anywhere in the inputs: refused with the name of the value."""
+    calculation = core.calculation
+    spend = calculation.SpendInput(
+        amount=calculation.Decimal("Infinity"),
+        currency="USD",
+        date="2022-06-15",
+        rate=calculation.Decimal(1),
+        rate_date="2022-06-15",
+        factor_rate=calculation.Decimal(1),
+        factor_rate_date="2022-06-15",
+        company_currency="USD",
+        factor_currency_rounding=calculation.Decimal("0.01"),
+    )
+    with pytest.raises(calculation.CalculationError, match=r"SpendInput.amount is not a finite"):
+        calculation.compute_spend_based(spend, None, {})
+    calculation.check_finite({"a": [1, calculation.Decimal("2.5")]}, 3.0)
+    with pytest.raises(calculation.CalculationError, match=r"dict.a\[1\]"):
+        calculation.check_finite({"a": [1, float("nan")]})

@@ -7,7 +7,7 @@ the same trace and therefore the same hash, which the ledger uses to detect that
 changed.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from .conversion import convert_currency, deflate, to_decimal
@@ -185,7 +185,36 @@ def _fmt(value):
     return format(to_decimal(value), "f")
 
 
+def check_finite(*inputs):
+    """Refuse a non-finite number (NaN, infinity) anywhere in these inputs (dataclasses,
+    numbers, or tuples, lists and dicts of them): it would give a figure that is not one.
+
+    :raise CalculationError: naming the first non-finite value found
+    """
+
+    def walk(value, path):
+        if isinstance(value, bool) or value is None or isinstance(value, str):
+            return
+        if isinstance(value, Decimal | float | int):
+            if not Decimal(value).is_finite():
+                raise CalculationError(f"{path} is not a finite number ({value})")
+            return
+        if is_dataclass(value):
+            for item in fields(value):
+                walk(getattr(value, item.name), f"{path}.{item.name}")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, f"{path}.{key}")
+        elif isinstance(value, list | tuple):
+            for index, item in enumerate(value):
+                walk(item, f"{path}[{index}]")
+
+    for value in inputs:
+        walk(value, type(value).__name__)
+
+
 def _check_factor(factor):
+    check_finite(factor)
     value = to_decimal(factor.value)
     if value < 0:
         raise CalculationError(f"factor {factor.key} has a negative value {value}")
@@ -227,6 +256,7 @@ def compute_spend_based(spend, factor, subject):
     :param dict subject: identifiers of what is computed (activity, document, line)
     :return: ``(co2e_kg, trace)``
     """
+    check_finite(spend)
     value = _check_factor(factor)
     amount = to_decimal(spend.amount)
     if spend.currency == factor.currency:
@@ -284,6 +314,7 @@ def compute_activity_based(quantity, factor, subject):
     says). With ``well_to_wheel`` the factor's well-to-tank companion is added (ISO
     14083 / GLEC: well-to-wheel = tank-to-wheel + well-to-tank).
     """
+    check_finite(quantity)
     value = _check_factor(factor)
     qty = to_decimal(quantity.quantity)
     ratio = to_decimal(quantity.to_factor_unit)
@@ -335,6 +366,7 @@ def compute_stated(stated, subject):
     the checksums of its evidence, so that a replay gives it back and an auditor can
     check the documents it rests on.
     """
+    check_finite(stated)
     value = to_decimal(stated.co2e_kg)
     if value < 0:
         raise CalculationError(f"stated figure {value} kg CO2e is negative")

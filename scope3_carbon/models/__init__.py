@@ -14,6 +14,7 @@ from . import product_template
 from . import purchase_order
 from . import purchase_order_line
 from . import stock_move
+from . import stock_move_line
 from . import stock_picking
 from . import res_partner
 from . import account_move
@@ -28,3 +29,5 @@ from . import account_move_line
 from . import scope3_manual_activity
 from . import scope3_dashboard
 from . import base_partner_merge
+from . import scope3_backfill
+from . import scope3_reconciliation

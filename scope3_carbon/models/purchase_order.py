@@ -2,6 +2,9 @@
 from odoo import api, fields, models
 
 CONFIRMED_STATES = ("purchase", "done")
+#: fields of a purchase order whose change moves its lines' figures (conversion date and
+#: currency, vendor for supplier-specific factors, company for the factor set)
+ORDER_COUNTED_FIELDS = ("date_order", "currency_id", "partner_id", "company_id")
 
 
 class PurchaseOrder(models.Model):
@@ -73,6 +76,23 @@ class PurchaseOrder(models.Model):
         )
         return res
 
+    def write(self, vals):
+        """Capture changes of confirmed orders that move a counted figure (not a note, a
+        tag or a reference)."""
+        if self.env.context.get("scope3_no_capture") or not set(ORDER_COUNTED_FIELDS) & set(vals):
+            return super().write(vals)
+        confirmed = self.filtered(lambda o: o.state in CONFIRMED_STATES)
+        before = {order: order._scope3_counted_snapshot() for order in confirmed}
+        res = super().write(vals)
+        confirmed.filtered(
+            lambda o: o.state in CONFIRMED_STATES and before[o] != o._scope3_counted_snapshot()
+        )._scope3_capture("purchase.order.changed")
+        return res
+
+    def _scope3_counted_snapshot(self):
+        self.ensure_one()
+        return (self.date_order, self.currency_id.id, self.partner_id.id, self.company_id.id)
+
     def _scope3_capture(self, event_type):
         """Write one outbox event per order (same transaction) and wake the cron
         (``scope3.outbox.event._scope3_enqueue``)."""
@@ -117,7 +137,36 @@ class PurchaseOrder(models.Model):
         for event in events.sorted("id"):
             last_event[int(event.aggregateid)] = event
         lines = self.order_line.filtered(lambda line: not line.display_type)
-        return lines._scope3_reconcile(last_event)
+        entries = lines._scope3_reconcile(last_event)
+        return entries | self._scope3_reverse_orphans(last_event)
+
+    def _scope3_reverse_orphans(self, last_event):
+        """Activities of these orders whose line was deleted, or turned into a section or
+        note: what they counted is reversed."""
+        Activity = self.env["scope3.activity"].sudo()
+        orphans = Activity.search(
+            [
+                ("purchase_order_id", "in", self.ids),
+                ("source_type", "=", "purchase_line"),
+                "|",
+                ("purchase_line_id", "=", False),
+                ("purchase_line_id.display_type", "!=", False),
+            ]
+        )
+        if not orphans:
+            return self.env["scope3.emission.entry"]
+        plans = [
+            {
+                "activity": activity,
+                "event": last_event.get(activity.purchase_order_id.id)
+                or self.env["scope3.outbox.event"],
+                "activity_vals": {"state": "cancelled", "message": False},
+                "stages": {"commitment": [], "receipt": [], "bill": []},
+                "reason": "purchase order line deleted",
+            }
+            for activity in orphans
+        ]
+        return Activity._scope3_apply(plans)
 
     def _scope3_receipts(self):
         """Receipts of these orders that are not cancelled (returns excluded)."""

@@ -1,11 +1,27 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-
+import math
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.tools import float_compare
 
 from ..tools import insert_rows
 from .purchase_order import CONFIRMED_STATES
+
+#: fields of a purchase order line whose change moves a counted figure (commitment,
+#: receipt or bill stage): written on a line of a confirmed order, they are captured
+LINE_COUNTED_FIELDS = (
+    "product_id",
+    "product_qty",
+    "product_uom",
+    "price_unit",
+    "discount",
+    "taxes_id",
+    "qty_received",
+    "qty_received_manual",
+    "display_type",
+    "order_id",
+)
 
 
 class PurchaseOrderLine(models.Model):
@@ -81,6 +97,87 @@ class PurchaseOrderLine(models.Model):
             sources.append(source)
         for line, (kg, dq) in zip(lines, Activity._scope3_quick_estimates(sources), strict=True):
             line.scope3_estimate_kg, line.scope3_estimate_dq = kg, dq
+
+    @api.constrains("product_qty", "price_unit", "discount")
+    def _check_scope3_finite(self):
+        """A non-finite number (NaN, infinity) would be stored by PostgreSQL and poison
+        every figure computed from it: refused."""
+        for line in self:
+            for name in ("product_qty", "price_unit", "discount"):
+                if not math.isfinite(line[name] or 0.0):
+                    raise ValidationError(
+                        self.env._(
+                            "%(field)s of %(line)s must be a finite number.",
+                            field=line._fields[name].get_description(self.env)["string"],
+                            line=line.display_name,
+                        )
+                    )
+
+    # ------------------------------------------------------------------------------------
+    # Capture of edits on confirmed orders (one outbox event per order and transaction)
+    # ------------------------------------------------------------------------------------
+    def _scope3_check_finite_vals(self, vals):
+        """Refuse a non-finite number before Odoo rounds or stores it."""
+        for name in ("product_qty", "price_unit", "discount", "qty_received"):
+            value = vals.get(name)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValidationError(
+                    self.env._(
+                        "%(field)s must be a finite number, not %(value)s.",
+                        field=self._fields[name].get_description(self.env)["string"],
+                        value=value,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._scope3_check_finite_vals(vals)
+        lines = super().create(vals_list)
+        lines._scope3_confirmed().order_id._scope3_capture("purchase.order.line.created")
+        return lines
+
+    def write(self, vals):
+        self._scope3_check_finite_vals(vals)
+        if self.env.context.get("scope3_no_capture") or not set(LINE_COUNTED_FIELDS) & set(vals):
+            return super().write(vals)
+        watched = self._scope3_confirmed()
+        before = {line: line._scope3_counted_snapshot() for line in watched}
+        orders_before = watched.order_id
+        res = super().write(vals)
+        changed = watched.filtered(lambda line: before[line] != line._scope3_counted_snapshot())
+        orders = changed.order_id
+        if changed and "order_id" in vals:
+            orders |= orders_before  # a line moved to another order changes both
+        orders.filtered(lambda o: o.state in CONFIRMED_STATES)._scope3_capture(
+            "purchase.order.line.changed"
+        )
+        return res
+
+    def unlink(self):
+        orders = self._scope3_confirmed().order_id
+        res = super().unlink()
+        orders.exists()._scope3_capture("purchase.order.line.deleted")
+        return res
+
+    def _scope3_confirmed(self):
+        """Lines of confirmed orders (their figures are in the ledger)."""
+        if self.env.context.get("scope3_no_capture"):
+            return self.browse()
+        return self.filtered(lambda line: line.order_id.state in CONFIRMED_STATES)
+
+    def _scope3_counted_snapshot(self):
+        """What the line's figures depend on, to tell a counted change from a note edit."""
+        self.ensure_one()
+        return (
+            self.order_id.id,
+            self.display_type,
+            self.product_id.id,
+            self.product_qty,
+            self.product_uom.id,
+            self.price_subtotal,
+            self.qty_received,
+        )
 
     # ------------------------------------------------------------------------------------
     # Attribution

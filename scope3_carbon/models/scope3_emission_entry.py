@@ -230,11 +230,14 @@ class Scope3EmissionEntry(models.Model):
         help="DQ score x kg CO2e: summed and divided by the summed kg CO2e, it gives the "
         "emission-weighted DQ score of any selection of entries.",
     )
-    event_id = fields.Many2one("scope3.outbox.event", readonly=True, index="btree_not_null")
+    event_id = fields.Many2one(
+        "scope3.outbox.event", readonly=True, index="btree_not_null", ondelete="set null"
+    )
     event_key = fields.Char(
         readonly=True,
-        help="Idempotency key of the outbox event that posted the entry (kept when old "
-        "events are deleted).",
+        index="btree_not_null",
+        help="Idempotency key of the outbox event that posted the entry (kept when done "
+        "events are removed after their retention).",
     )
     correlation_id = fields.Char(readonly=True, index=True)
     purchase_order_id = fields.Many2one(
@@ -307,7 +310,7 @@ class Scope3EmissionEntry(models.Model):
     #: protected links to source lines that may be deleted (ON DELETE SET NULL, e.g. a
     #: line removed from a bill reset to draft): the trigger lets them be cleared, never
     #: changed to another value; the trace keeps the line's id
-    _scope3_clearable_columns = ("purchase_line_id", "account_move_line_id")
+    _scope3_clearable_columns = ("purchase_line_id", "account_move_line_id", "event_id")
 
     def init(self):
         """The append-only trigger, the TRUNCATE guard and the chain head's guard.

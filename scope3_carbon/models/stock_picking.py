@@ -15,6 +15,9 @@ TRANSPORT_CATEGORIES = {
     "outgoing": "scope3_carbon.scope3_category_09",
 }
 TRANSPORT_STAGE = "transport"
+#: fields of a done transfer whose change moves its transport leg (distance from the
+#: partner's address, date of the factors)
+PICKING_COUNTED_FIELDS = ("partner_id", "date_done", "picking_type_id")
 
 
 class StockPicking(models.Model):
@@ -146,6 +149,21 @@ class StockPicking(models.Model):
         return self.filtered(
             lambda p: p.state == "done" and p.picking_type_code in TRANSPORT_CATEGORIES
         )
+
+    def write(self, vals):
+        if self.env.context.get("scope3_no_capture") or not set(PICKING_COUNTED_FIELDS) & set(vals):
+            return super().write(vals)
+        done = self._scope3_transport_pickings()
+        before = {picking: picking._scope3_counted_snapshot() for picking in done}
+        res = super().write(vals)
+        done.filtered(lambda p: before[p] != p._scope3_counted_snapshot())._scope3_capture(
+            "stock.picking.changed"
+        )
+        return res
+
+    def _scope3_counted_snapshot(self):
+        self.ensure_one()
+        return (self.partner_id.id, self.date_done, self.picking_type_id.id)
 
     def _scope3_capture(self, event_type):
         """Write one outbox event per transfer (same transaction) and wake the cron."""

@@ -22,3 +22,7 @@ from . import test_dashboard
 from . import test_menus
 from . import test_ui
 from . import test_partner_product_ops
+from . import test_capture_edits
+from . import test_outbox_race
+from . import test_backfill
+from . import test_reconciliation

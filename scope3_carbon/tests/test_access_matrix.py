@@ -42,6 +42,11 @@ ACCESS_POLICY = {
         "manager": "rwc",
     },
     "scope3.factor.import.wizard": {"buyer": "", "user": "", "auditor": "", "manager": "rwcu"},
+    # historical attribution runs: started by managers, progress visible to Carbon users
+    "scope3.backfill": {"buyer": "", "user": "r", "auditor": "r", "manager": "rwc"},
+    # reconciliation sweeps and their findings: written by the cron only
+    "scope3.reconciliation.run": {"buyer": "", "user": "", "auditor": "r", "manager": "r"},
+    "scope3.reconciliation.line": {"buyer": "", "user": "", "auditor": "r", "manager": "r"},
 }
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 

@@ -328,7 +328,8 @@ class TestConcurrentWorkers(TransactionCase):
     def _worker_step(self, cr, stat, keys, idle):
         """One batch, committed as the cron does; or, when nothing is due, make the
         test's events that wait for their retry (30 s backoff) due again."""
-        env = api.Environment(cr, SUPERUSER_ID, {})
+        # scope3_commit: the claim is committed before the work, as in a cron job
+        env = api.Environment(cr, SUPERUSER_ID, {"scope3_commit": True})
         done = env["scope3.outbox.event"]._cron_process_events(batch_size=BATCH_SIZE)
         # The worker's own connection: commit the batch as the cron job does.
         cr.commit()  # pylint: disable=invalid-commit
