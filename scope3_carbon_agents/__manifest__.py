@@ -4,7 +4,7 @@
     "summary": "Autonomous, accountable agents on the cron queue: data quality, "
     "classification, supplier data requests and carbon guardrails, with a hash-chained "
     "decision log and a human in the loop",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Accounting/Sustainability",
     "website": "https://github.com/scope3-carbon/scope3-carbon",
     "author": "Scope 3 Carbon",
@@ -17,6 +17,7 @@
         "security/scope3_carbon_agents_security.xml",
         "security/ir.model.access.csv",
         "data/scope3_agent_data.xml",
+        "data/ir_cron_data.xml",
         "data/mail_template_data.xml",
         "views/scope3_agent_views.xml",
         "views/scope3_agent_run_views.xml",

@@ -30,30 +30,31 @@ def test_canonical_json_is_stable():
 def test_chain_hash_formula():
     import hashlib
 
-    decision = core.canonical_json({"type": "finding"})
-    expected = hashlib.sha256(
-        f"{core.GENESIS_HASH}\n{decision}\nabc\ndata_quality/1".encode()
-    ).hexdigest()
-    assert core.chain_hash(core.GENESIS_HASH, decision, "abc", "data_quality/1") == expected
+    record = {"id": 7, "decision": core.canonical_json({"type": "finding"}), "user_id": 2}
+    text = core.record_text(record)
+    # every hashed column is in the text, unset ones as null
+    assert json.loads(text) == {name: record.get(name) for name in core.HASHED_FIELDS}
+    expected = hashlib.sha256(f"{core.GENESIS_HASH}\n{text}".encode()).hexdigest()
+    assert core.chain_hash(core.GENESIS_HASH, record) == expected
 
 
 def _build_chain(n):
     records, previous = [], core.GENESIS_HASH
     for i in range(n):
-        decision = core.canonical_json({"n": i, "type": "finding"})
-        digest = core.digest({"inputs": i})
-        h = core.chain_hash(previous, decision, digest, "v1")
-        records.append(
-            {
-                "id": i + 1,
-                "previous_hash": previous,
-                "decision": decision,
-                "inputs_digest": digest,
-                "rule_version": "v1",
-                "hash": h,
-            }
-        )
-        previous = h
+        record = {
+            "id": i + 1,
+            "chain_position": i + 1,
+            "decision_type": "finding",
+            "agent_id": 1,
+            "company_id": 1,
+            "user_id": 1,
+            "decision": core.canonical_json({"n": i, "type": "finding"}),
+            "inputs_digest": core.digest({"inputs": i}),
+            "rule_version": "v1",
+            "previous_hash": previous,
+        }
+        record["hash"] = previous = core.chain_hash(previous, record)
+        records.append(record)
     return records
 
 
@@ -68,6 +69,10 @@ def test_verify_chain_pinpoints_first_broken_link():
     rehashed = [dict(r) for r in records]
     rehashed[1]["rule_version"] = "v2"
     assert core.verify_chain(rehashed) == (2, "hash does not match the decision")
+    for column in ("user_id", "decision_type", "company_id", "agent_id", "chain_position"):
+        other = [dict(r) for r in records]
+        other[3][column] = 99  # any stored column is covered by the hash
+        assert core.verify_chain(other) == (4, "hash does not match the decision"), column
     not_canonical = [dict(r) for r in records]
     not_canonical[0]["decision"] = json.dumps(json.loads(records[0]["decision"]), indent=1)
     assert core.verify_chain(not_canonical) == (1, "decision is not in canonical form")

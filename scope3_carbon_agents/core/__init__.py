@@ -9,10 +9,12 @@
 
 from .chain import (
     GENESIS_HASH,
+    HASHED_FIELDS,
     canonical_json,
     chain_hash,
     digest,
     normalise,
+    record_text,
     verify_chain,
 )
 from .rules import RULE_VERSIONS, evaluate
@@ -21,6 +23,7 @@ from .text_model import TextModel, tokenize
 
 __all__ = [
     "GENESIS_HASH",
+    "HASHED_FIELDS",
     "RULE_VERSIONS",
     "TextModel",
     "canonical_json",
@@ -28,6 +31,7 @@ __all__ = [
     "digest",
     "evaluate",
     "normalise",
+    "record_text",
     "robust_z_scores",
     "tokenize",
     "verify_chain",

@@ -7,9 +7,11 @@ same decision always gives the same bytes, and parsing them gives the same value
 
 Each log record stores the hash of the record before it; its own hash is::
 
-    sha256(previous_hash "\\n" canonical_json(decision) "\\n" inputs_digest "\\n" rule_version)
+    sha256(previous_hash "\\n" canonical_json({every stored column but the links}))
 
-so changing, removing or reordering any record breaks the link of that record (or of
+(:data:`HASHED_FIELDS`: id, chain position, who and when, type, agent, run, finding,
+company, user, the decision, its inputs digest and rule version), so changing, removing
+or reordering any record, or any of its columns, breaks the link of that record (or of
 the one after a removed record), which :func:`verify_chain` reports.
 """
 
@@ -53,23 +55,53 @@ def digest(value):
     return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
 
 
-def chain_hash(previous_hash, decision_json, inputs_digest, rule_version):
-    """Hash of a log record.
+#: stored columns of a decision record covered by its hash (every column but the links)
+HASHED_FIELDS = (
+    "id",
+    "chain_position",
+    "create_uid",
+    "create_date",
+    "write_uid",
+    "write_date",
+    "decision_type",
+    "agent_id",
+    "run_id",
+    "finding_id",
+    "company_id",
+    "user_id",
+    "decision",
+    "inputs_digest",
+    "rule_version",
+)
+
+
+def _plain(value):
+    """A stored column value as a JSON value: timestamps as their ISO text."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def record_text(record):
+    """Canonical JSON of every hashed column of ``record`` (a dict of stored values)."""
+    return canonical_json({name: _plain(record.get(name)) for name in HASHED_FIELDS})
+
+
+def chain_hash(previous_hash, record):
+    """Hash of a log record: ``sha256(previous_hash "\\n" record_text(record))``.
 
     :param str previous_hash: hash of the previous record (``GENESIS_HASH`` for the first)
-    :param str decision_json: canonical JSON of the decision (see :func:`canonical_json`)
-    :param str inputs_digest: digest of the inputs the decision was taken on
-    :param str rule_version: version of the agent's rules that took it
+    :param dict record: the record's stored columns (see :data:`HASHED_FIELDS`)
     """
-    text = "\n".join([previous_hash, decision_json, inputs_digest or "", rule_version or ""])
+    text = f"{previous_hash}\n{record_text(record)}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def verify_chain(records, start_hash=GENESIS_HASH):
     """Check a chain of records, in chain order.
 
-    :param records: iterable of dicts with ``id``, ``previous_hash``, ``decision``
-        (canonical JSON text), ``inputs_digest``, ``rule_version`` and ``hash``
+    :param records: iterable of dicts with ``previous_hash``, ``hash`` and the columns of
+        :data:`HASHED_FIELDS` (``decision`` is the stored canonical JSON text)
     :return: ``None`` when every link holds, else ``(id, reason)`` for the first record
         whose link is broken
     """
@@ -83,13 +115,7 @@ def verify_chain(records, start_hash=GENESIS_HASH):
             return record["id"], "decision is not valid JSON"
         if canonical != record["decision"]:
             return record["id"], "decision is not in canonical form"
-        recomputed = chain_hash(
-            record["previous_hash"],
-            record["decision"],
-            record["inputs_digest"],
-            record["rule_version"],
-        )
-        if recomputed != record["hash"]:
+        if chain_hash(record["previous_hash"], record) != record["hash"]:
             return record["id"], "hash does not match the decision"
         expected_previous = record["hash"]
     return None

@@ -11,7 +11,7 @@ the same result again for the same rule version.
 RULE_VERSIONS = {
     "data_quality": "data_quality/1",
     "classification": "classification/1",
-    "remediation": "remediation/1",
+    "remediation": "remediation/2",
     "policy": "policy/1",
 }
 
@@ -239,6 +239,29 @@ def uncertainty_reduction(dq_score):
 
 
 def _supplier_priority(inputs, params):
+    if "uncertainty" not in inputs:
+        return _supplier_priority_v1(inputs, params)
+    reduction = max(inputs["uncertainty"] - inputs["primary_uncertainty"], 0.0)
+    score = inputs["co2e_kg"] * reduction
+    if score < float(params.get("min_priority", 1.0)) or inputs["has_open_request"]:
+        return None
+    return _result(
+        "supplier_priority",
+        "high" if inputs["rank"] <= 3 else "medium",
+        # how much of the vendor's figure its own data would replace
+        inputs["secondary_share"],
+        "send_request",
+        f"{inputs['partner']}: rank {inputs['rank']}, {inputs['co2e_kg']:,.0f} kg CO2e upstream "
+        f"({inputs['period'][0]} to {inputs['period'][1]}) x (uncertainty "
+        f"{inputs['uncertainty']:.0%} at DQ {inputs['dq_score']:.1f} - "
+        f"{inputs['primary_uncertainty']:.0%} with supplier data) = {score:,.0f} kg expected "
+        f"uncertainty reduction; {inputs['secondary_share']:.0%} of its kg is secondary data",
+        priority=_round(score, 3),
+    )
+
+
+def _supplier_priority_v1(inputs, params):
+    """remediation/1 (decisions logged before the vendors-of-the-period ranking)."""
     dq = int(round(inputs["dq_score"]))
     score = inputs["co2e_kg"] * uncertainty_reduction(dq)
     if score < float(params.get("min_priority", 1.0)) or inputs["has_open_request"]:

@@ -37,24 +37,32 @@ class Scope3AgentDataQuality(models.AbstractModel):
 
     @api.model
     def _scope3_phases(self, agent):
+        # subjects as SQL subqueries: a batch reads its own slice, never a whole table
         Activity = self.env["scope3.activity"].sudo()
-        unmapped = Activity.search([("state", "=", "unmapped"), ("product_id", "!=", False)])
-        purchased = Activity.search([("state", "!=", "cancelled"), ("product_id", "!=", False)])
-        transport_gaps = Activity.search(
+        unmapped = Activity._search(
+            [("state", "=", "unmapped"), ("product_id", "!=", False)]
+        ).subselect("product_id")
+        purchased = Activity._search(
+            [("state", "!=", "cancelled"), ("product_id", "!=", False)]
+        ).subselect("product_id")
+        transport_gaps = Activity._search(
             [("source_type", "=", "transport"), ("state", "=", "unmapped")]
-        )
+        ).subselect("picking_id")
+        gap_partners = (
+            self.env["stock.picking"].sudo()._search([("id", "in", transport_gaps)])
+        ).subselect("partner_id")
         return [
             {
                 "name": "unmapped",
                 "model": "product.product",
-                "domain": [("id", "in", unmapped.product_id.ids)],
+                "domain": [("id", "in", unmapped)],
                 "method": "_dq_unmapped",
             },
             {
                 "name": "factors",
                 "model": "product.product",
                 "domain": [
-                    ("id", "in", purchased.product_id.ids),
+                    ("id", "in", purchased),
                     ("scope3_factor_id.uom_id", "!=", False),
                 ],
                 "method": "_dq_factors",
@@ -68,7 +76,7 @@ class Scope3AgentDataQuality(models.AbstractModel):
             {
                 "name": "distances",
                 "model": "res.partner",
-                "domain": [("id", "in", transport_gaps.picking_id.partner_id.ids)],
+                "domain": [("id", "in", gap_partners)],
                 "method": "_dq_distances",
             },
             {

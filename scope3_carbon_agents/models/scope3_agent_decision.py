@@ -1,12 +1,16 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import json
+import logging
+import threading
+from functools import partial
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..core import (
     GENESIS_HASH,
+    HASHED_FIELDS,
     RULE_VERSIONS,
     canonical_json,
     chain_hash,
@@ -15,8 +19,28 @@ from ..core import (
     verify_chain,
 )
 
+_logger = logging.getLogger(__name__)
+
 HUMAN_RULE_VERSION = "human/1"
 VERIFY_CHUNK = 5000
+#: key of the advisory lock that lets one sealer at a time extend the chain
+SEAL_LOCK_KEY = 0x53334443  # "S3DC"
+
+
+def seal_in_new_transaction(registry):
+    """Seal the queued decisions in a transaction of their own (READ COMMITTED, so the
+    sealer sees what every other committed transaction queued and sealed). Runs after
+    the commit of a transaction that logged decisions, and from the sealing cron."""
+    with registry.cursor() as cr:
+        cr.execute(SQL("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"))
+        return _environment(registry, cr)["scope3.agent.decision"]._scope3_seal()
+
+
+def _environment(registry, cr):
+    """A superuser environment on ``cr`` for ``registry`` (given, not looked up by name:
+    the lookup takes the registries' lock, which a thread loading modules may hold)."""
+    cr.transaction = api.Transaction(registry)
+    return api.Environment(cr, SUPERUSER_ID, {})
 
 
 class Scope3AgentDecision(models.Model):
@@ -59,24 +83,48 @@ class Scope3AgentDecision(models.Model):
     finding_id = fields.Many2one(
         "scope3.agent.finding", readonly=True, index="btree_not_null", ondelete="restrict"
     )
-    company_id = fields.Many2one("res.company", readonly=True, index=True)
-    user_id = fields.Many2one("res.users", string="User", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True, index=True, ondelete="restrict")
+    user_id = fields.Many2one("res.users", string="User", readonly=True, ondelete="restrict")
     decision = fields.Text(readonly=True, help="Canonical JSON of the decision.")
     decision_pretty = fields.Text(string="Decision (JSON)", compute="_compute_decision_pretty")
     inputs_digest = fields.Char(readonly=True)
     rule_version = fields.Char(readonly=True)
+    chain_position = fields.Integer(
+        readonly=True,
+        copy=False,
+        help="Place of the decision in the chain, given when it is sealed (empty while the "
+        "decision waits in the queue, a moment after its transaction commits).",
+    )
     previous_hash = fields.Char(readonly=True)
     hash = fields.Char(readonly=True, index=True)
 
+    _sql_constraints = [
+        ("chain_position_uniq", "unique(chain_position)", "A chain position is taken once."),
+    ]
+
     def init(self):
-        # a constant statement (no parameters, so no %-formatting of the PL/pgSQL)
+        # constant statements (no parameters, so no %-formatting of the PL/pgSQL)
         self.env.cr.execute(
             """
             CREATE OR REPLACE FUNCTION scope3_agent_decision_append_only()
             RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
+                -- the one update allowed: sealing a queued record, once (its links only)
+                IF TG_OP = 'UPDATE' AND OLD.hash IS NULL AND OLD.chain_position IS NULL
+                        AND NEW.hash IS NOT NULL AND NEW.chain_position IS NOT NULL
+                        AND to_jsonb(NEW) - 'hash' - 'previous_hash' - 'chain_position'
+                            = to_jsonb(OLD) - 'hash' - 'previous_hash' - 'chain_position' THEN
+                    RETURN NEW;
+                END IF;
                 RAISE EXCEPTION 'scope3_agent_decision % is logged: the agent decision log '
                     'is append-only (% refused)', OLD.id, TG_OP
+                    USING ERRCODE = 'restrict_violation';
+            END;
+            $$;
+            CREATE OR REPLACE FUNCTION scope3_agent_decision_no_truncate()
+            RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION '% is append-only (TRUNCATE refused)', TG_TABLE_NAME
                     USING ERRCODE = 'restrict_violation';
             END;
             $$;
@@ -84,18 +132,51 @@ class Scope3AgentDecision(models.Model):
             CREATE TRIGGER scope3_agent_decision_append_only
                 BEFORE UPDATE OR DELETE ON scope3_agent_decision
                 FOR EACH ROW EXECUTE FUNCTION scope3_agent_decision_append_only();
-            -- the head of the chain: one row, locked by every append
+            DROP TRIGGER IF EXISTS scope3_agent_decision_no_truncate ON scope3_agent_decision;
+            CREATE TRIGGER scope3_agent_decision_no_truncate
+                BEFORE TRUNCATE ON scope3_agent_decision
+                FOR EACH STATEMENT EXECUTE FUNCTION scope3_agent_decision_no_truncate();
+            -- the head of the chain: one row, moved forward by the sealer only
             CREATE TABLE IF NOT EXISTS scope3_agent_decision_head (
                 id integer PRIMARY KEY CHECK (id = 1),
                 last_id integer NOT NULL DEFAULT 0,
                 hash varchar NOT NULL
             );
+            ALTER TABLE scope3_agent_decision_head
+                ADD COLUMN IF NOT EXISTS last_position integer NOT NULL DEFAULT 0;
+            CREATE OR REPLACE FUNCTION scope3_agent_decision_head_guard()
+            RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                -- the head only moves forward, onto a sealed record with that hash
+                IF TG_OP = 'UPDATE' AND NEW.id = OLD.id
+                        AND NEW.last_position > OLD.last_position
+                        AND EXISTS (
+                            SELECT 1 FROM scope3_agent_decision
+                             WHERE chain_position = NEW.last_position
+                               AND id = NEW.last_id AND hash = NEW.hash) THEN
+                    RETURN NEW;
+                END IF;
+                RAISE EXCEPTION 'the head of the agent decision log only moves forward to '
+                    'a sealed decision (% refused)', TG_OP
+                    USING ERRCODE = 'restrict_violation';
+            END;
+            $$;
+            DROP TRIGGER IF EXISTS scope3_agent_decision_head_guard
+                ON scope3_agent_decision_head;
+            CREATE TRIGGER scope3_agent_decision_head_guard
+                BEFORE UPDATE OR DELETE ON scope3_agent_decision_head
+                FOR EACH ROW EXECUTE FUNCTION scope3_agent_decision_head_guard();
+            DROP TRIGGER IF EXISTS scope3_agent_decision_head_no_truncate
+                ON scope3_agent_decision_head;
+            CREATE TRIGGER scope3_agent_decision_head_no_truncate
+                BEFORE TRUNCATE ON scope3_agent_decision_head
+                FOR EACH STATEMENT EXECUTE FUNCTION scope3_agent_decision_no_truncate();
             """
         )
         self.env.cr.execute(
             SQL(
-                "INSERT INTO scope3_agent_decision_head (id, last_id, hash) "
-                "SELECT 1, 0, %s WHERE NOT EXISTS (SELECT 1 FROM scope3_agent_decision_head)",
+                "INSERT INTO scope3_agent_decision_head (id, last_id, last_position, hash) "
+                "SELECT 1, 0, 0, %s WHERE NOT EXISTS (SELECT 1 FROM scope3_agent_decision_head)",
                 GENESIS_HASH,
             )
         )
@@ -120,40 +201,114 @@ class Scope3AgentDecision(models.Model):
     # ------------------------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
-        """Chain the new records: each gets the hash of the one before it.
+        """Queue the new records; the sealer chains them after the commit.
 
-        ``decision`` may be given as a dict (it is stored in canonical form). Appends are
-        serialised on the head row, so the id order is the chain order.
+        ``decision`` may be given as a dict (it is stored in canonical form). Appending is
+        a plain INSERT that locks nothing shared, so agents and people log decisions at
+        the same time without waiting for each other or failing to serialise. The chain
+        is built by :meth:`_scope3_seal`, one sealer at a time, in a transaction of its
+        own (see :func:`seal_in_new_transaction`), right after each commit that queued
+        decisions; the order of the chain is the order of sealing (``chain_position``).
         """
-        if not vals_list:
-            return self.browse()
-        # Lock the head row: appends are serialised, and under Odoo's REPEATABLE READ a
-        # transaction whose snapshot predates another append fails with a serialization
-        # error (and is retried) instead of forking the chain.
-        self.env.cr.execute(
-            SQL("SELECT hash FROM scope3_agent_decision_head WHERE id = 1 FOR UPDATE")
-        )
-        previous = self.env.cr.fetchone()[0]
         for vals in vals_list:
             decision = vals.get("decision")
             if isinstance(decision, str):
                 decision = json.loads(decision)
-            text = canonical_json(decision or {})
-            vals["decision"] = text
-            vals["previous_hash"] = previous
-            vals["hash"] = previous = chain_hash(
-                previous, text, vals.get("inputs_digest") or "", vals.get("rule_version") or ""
-            )
+            vals["decision"] = canonical_json(decision or {})
+            for name in ("hash", "previous_hash", "chain_position"):
+                vals.pop(name, None)
         records = super().create(vals_list)
-        records.flush_recordset()
+        if self._scope3_seal_inline():
+            self._scope3_seal()
+        else:
+            cr = self.env.cr
+            if not cr.postcommit.data.get("scope3_agent_decision_seal"):
+                cr.postcommit.data["scope3_agent_decision_seal"] = True
+                cr.postcommit.add(partial(seal_in_new_transaction, self.env.registry))
+        return records
+
+    @api.model
+    def _scope3_seal_inline(self):
+        """In tests the transaction never commits: seal in it (nothing else appends)."""
+        return self.env.registry.in_test_mode() or bool(
+            getattr(threading.current_thread(), "testing", False)
+        )
+
+    @api.model
+    def _scope3_rows(self, where, order="id", limit=None):
+        """Stored columns of decisions as dicts (what the hash covers and the links)."""
+        self.flush_model()
+        columns = SQL(", ").join(
+            SQL.identifier(name) for name in (*HASHED_FIELDS, "previous_hash", "hash")
+        )
         self.env.cr.execute(
             SQL(
-                "UPDATE scope3_agent_decision_head SET hash = %s, last_id = %s WHERE id = 1",
-                previous,
-                max(records.ids),
+                "SELECT %s FROM scope3_agent_decision WHERE %s ORDER BY %s %s",
+                columns,
+                where,
+                SQL.identifier(order),
+                SQL("LIMIT %s", limit) if limit else SQL(),
             )
         )
-        return records
+        return self.env.cr.dictfetchall()
+
+    @api.model
+    def _scope3_seal(self):
+        """Chain the queued decisions this transaction sees, in id order, after the head.
+
+        Sealers exclude each other with a transaction-level advisory lock; a sealer runs
+        in READ COMMITTED (see :func:`seal_in_new_transaction`), so once it holds the lock
+        it sees the head and every record the sealer before it committed.
+
+        :return: number of decisions sealed
+        """
+        cr = self.env.cr
+        self.flush_model()
+        cr.execute(SQL("SELECT pg_advisory_xact_lock(%s)", SEAL_LOCK_KEY))
+        cr.execute(SQL("SELECT last_position, hash FROM scope3_agent_decision_head WHERE id = 1"))
+        position, previous = cr.fetchone()
+        sealed, last_id = 0, None
+        while True:
+            rows = self._scope3_rows(
+                SQL("hash IS NULL AND chain_position IS NULL"), limit=VERIFY_CHUNK
+            )
+            if not rows:
+                break
+            values = []
+            for row in rows:
+                position += 1
+                row["chain_position"] = position
+                link = chain_hash(previous, row)
+                values.append(SQL("(%s, %s, %s, %s)", row["id"], position, previous, link))
+                previous, last_id = link, row["id"]
+            cr.execute(
+                SQL(
+                    "UPDATE scope3_agent_decision AS d SET chain_position = v.position, "
+                    "previous_hash = v.previous, hash = v.link "
+                    "FROM (VALUES %s) AS v(id, position, previous, link) WHERE d.id = v.id",
+                    SQL(", ").join(values),
+                )
+            )
+            sealed += len(rows)
+        if sealed:
+            cr.execute(
+                SQL(
+                    "UPDATE scope3_agent_decision_head SET last_id = %s, last_position = %s, "
+                    "hash = %s WHERE id = 1",
+                    last_id,
+                    position,
+                    previous,
+                )
+            )
+            self.invalidate_model(["chain_position", "previous_hash", "hash"])
+        return sealed
+
+    @api.model
+    def _cron_seal(self):
+        """Safety net: seal what a crash between a commit and its sealer left queued."""
+        if self._scope3_seal_inline():
+            return self._scope3_seal()
+        return seal_in_new_transaction(self.env.registry)
 
     def write(self, vals):  # pylint: disable=method-required-super
         raise UserError(self.env._("The agent decision log is append-only."))
@@ -231,53 +386,66 @@ class Scope3AgentDecision(models.Model):
 
         :return: ``(record, reason)`` for the first broken link, or ``(empty, None)``
         """
-        self.flush_model()
-        last_id, previous = 0, GENESIS_HASH
+        position, previous = 0, GENESIS_HASH
+        last_id = 0
         while True:
-            self.env.cr.execute(
-                SQL(
-                    "SELECT id, previous_hash, decision, inputs_digest, rule_version, hash "
-                    "FROM scope3_agent_decision WHERE id > %s ORDER BY id LIMIT %s",
-                    last_id,
-                    VERIFY_CHUNK,
-                )
+            rows = self._scope3_rows(
+                SQL("chain_position > %s", position), order="chain_position", limit=VERIFY_CHUNK
             )
-            rows = self.env.cr.dictfetchall()
             if not rows:
-                return self._scope3_verify_head(last_id, previous)
-            broken = verify_chain(
-                [
-                    dict(
-                        row,
-                        inputs_digest=row["inputs_digest"] or "",
-                        rule_version=row["rule_version"] or "",
-                    )
-                    for row in rows
-                ],
-                start_hash=previous,
-            )
+                return self._scope3_verify_head(last_id, position, previous)
+            broken = verify_chain(rows, start_hash=previous)
             if broken:
                 return self.browse(broken[0]), broken[1]
-            last_id, previous = rows[-1]["id"], rows[-1]["hash"]
+            for expected, row in enumerate(rows, start=position + 1):
+                if row["chain_position"] != expected:
+                    return self.browse(row["id"]), "a decision before it is missing"
+            position, previous = rows[-1]["chain_position"], rows[-1]["hash"]
+            last_id = rows[-1]["id"]
 
     @api.model
-    def _scope3_verify_head(self, last_id, last_hash):
+    def _scope3_verify_head(self, last_id, last_position, last_hash):
         """The chain must end where its head says: records removed from the end of the
         log (or a rewritten head) are reported at the last record."""
         self.env.cr.execute(
-            SQL("SELECT last_id, hash FROM scope3_agent_decision_head WHERE id = 1")
+            SQL("SELECT last_position, hash FROM scope3_agent_decision_head WHERE id = 1")
         )
         head = self.env.cr.fetchone()
-        if head and (head[0], head[1]) != (last_id, last_hash):
+        if head and (head[0], head[1]) != (last_position, last_hash):
             return self.browse(last_id), "the log does not end at its recorded head"
         return self.browse(), None
 
     @api.model
+    def _scope3_seal_and_verify(self):
+        """Seal what is queued, then verify the whole chain, in one READ COMMITTED
+        transaction that holds the sealers' lock (nothing moves while it reads).
+
+        :return: ``(id of the first broken decision or 0, reason, decisions verified)``
+        """
+
+        def run(env):
+            Decision = env["scope3.agent.decision"]
+            Decision._scope3_seal()
+            record, reason = Decision._scope3_verify_chain()
+            env.cr.execute(
+                SQL("SELECT count(*) FROM scope3_agent_decision WHERE chain_position > 0")
+            )
+            return record.id, reason, env.cr.fetchone()[0]
+
+        if self._scope3_seal_inline():
+            return run(self.env(su=True))
+        with self.env.registry.cursor() as cr:
+            cr.execute(SQL("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"))
+            return run(_environment(self.env.registry, cr))
+
     def action_verify_chain(self):
+        """Verify Chain (list header button: called on the selected records, if any, but
+        always verifies the whole log)."""
         if not self.env.user.has_group("scope3_carbon.group_scope3_auditor"):
             raise UserError(self.env._("Only auditors and managers can verify the log."))
-        record, reason = self._scope3_verify_chain()
-        if record:
+        record_id, reason, count = self._scope3_seal_and_verify()
+        if record_id or reason:
+            record = self.browse(record_id).sudo()
             return {
                 "type": "ir.actions.client",
                 "tag": "display_notification",
@@ -287,23 +455,22 @@ class Scope3AgentDecision(models.Model):
                     "title": self.env._("Decision log broken"),
                     "message": self.env._(
                         "The first broken link is decision %(record)s (id %(id)s): %(reason)s.",
-                        record=record.sudo().display_name,
-                        id=record.id,
+                        record=record.display_name,
+                        id=record_id,
                         reason=reason,
                     ),
                 },
             }
-        self.env.cr.execute(SQL("SELECT count(*) FROM scope3_agent_decision"))
+        if count == 1:
+            message = self.env._("1 decision verified: every link of the chain holds.")
+        else:
+            message = self.env._(
+                "%(count)s decisions verified: every link of the chain holds.", count=count
+            )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "message": self.env._(
-                    "%(count)s decisions verified: every link of the chain holds.",
-                    count=self.env.cr.fetchone()[0],
-                ),
-            },
+            "params": {"type": "success", "message": message},
         }
 
     def _scope3_replay(self):
@@ -314,6 +481,9 @@ class Scope3AgentDecision(models.Model):
             reproduced
         """
         problems = []
+        rows = {
+            row["id"]: row for row in self._scope3_rows(SQL("id IN %s", tuple(self.ids) or (0,)))
+        }
         for record in self.sorted("id"):
             decision = json.loads(record.decision)
             if record.decision_type == "finding":
@@ -324,12 +494,11 @@ class Scope3AgentDecision(models.Model):
                 if digest(decision["inputs"]) != record.inputs_digest:
                     problems.append((record, "the inputs digest differs"))
                     continue
-            rehashed = chain_hash(
-                record.previous_hash,
-                canonical_json(decision),
-                record.inputs_digest,
-                record.rule_version,
-            )
-            if rehashed != record.hash:
+            row = rows[record.id]
+            if row["hash"] is None:
+                continue  # queued, not sealed yet
+            if row["decision"] != canonical_json(decision) or (
+                chain_hash(row["previous_hash"], row) != row["hash"]
+            ):
                 problems.append((record, "the hash differs"))
         return problems

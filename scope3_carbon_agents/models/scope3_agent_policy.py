@@ -150,18 +150,18 @@ class Scope3AgentPolicy(models.AbstractModel):
             ("date", "<=", date),
             ("partner_id", "!=", False),
         ]
-        totals = Entry._read_group(domain, ["partner_id"], ["co2e_kg:sum"])
+        # one grouped query: kg and DQ x kg per vendor (no entry read into Python)
+        totals = Entry._read_group(
+            domain, ["partner_id"], ["co2e_kg:sum", "dq_weighted_kg:sum", "co2e_kg:count"]
+        )
         ranking = sorted(totals, key=lambda row: (-row[1], row[0].id))
         partner = order.partner_id
-        rank = next((i + 1 for i, (p, _kg) in enumerate(ranking) if p == partner), None)
+        rank = next((i + 1 for i, row in enumerate(ranking) if row[0] == partner), None)
         dq = None
         if rank:
-            entries = Entry.search(domain + [("partner_id", "=", partner.id)])
-            weight = sum(abs(e.co2e_kg) for e in entries if e.dq_score)
-            if weight:
-                dq = round(
-                    sum(abs(e.co2e_kg) * e.dq_score for e in entries if e.dq_score) / weight, 2
-                )
+            _partner, kg, dq_kg, _count = ranking[rank - 1]
+            if kg and dq_kg:
+                dq = round(dq_kg / kg, 2)
         return rank, dq
 
     @api.model

@@ -1,7 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from collections import defaultdict
+from datetime import datetime, time
 
 from odoo import api, fields, models
+
+from ..core.rules import DQ_UNCERTAINTY
 
 #: data-quality score assumed for an entry of each method when the ledger has no scores
 METHOD_DQ = {
@@ -30,16 +33,11 @@ class Scope3AgentRemediation(models.AbstractModel):
 
     @api.model
     def _scope3_phases(self, agent):
-        partners = (
-            self.env["scope3.emission.entry"]
-            .sudo()
-            ._read_group([("partner_id", "!=", False)], ["partner_id"])
-        )
         return [
             {
                 "name": "suppliers",
                 "model": "res.partner",
-                "domain": [("id", "in", [p.id for (p,) in partners])],
+                "domain": [("id", "in", sorted({p.id for p, _c in self._rem_ranking(agent)}))],
                 "method": "_rem_suppliers",
             },
             {
@@ -73,44 +71,122 @@ class Scope3AgentRemediation(models.AbstractModel):
         return {}
 
     @api.model
-    def _rem_dq(self, entries):
-        """kg-weighted data-quality score of ``entries`` (the ledger's own scores when it
-        has them, else the score of each entry's method)."""
-        has_scores = "dq_score" in entries._fields
-        weight = total = 0.0
-        for entry in entries:
-            score = (entry.dq_score if has_scores else 0) or METHOD_DQ.get(entry.method, 4)
-            weight += abs(entry.co2e_kg)
-            total += abs(entry.co2e_kg) * score
-        return round(total / weight, 2) if weight else 5.0
+    def _rem_periods(self):
+        """Per company, the period ranked: its upstream ledger, first to last entry date."""
+        spans = (
+            self.env["scope3.emission.entry"]
+            .sudo()
+            ._read_group(
+                [("category_id.direction", "=", "upstream")],
+                ["company_id"],
+                ["date:min", "date:max"],
+            )
+        )
+        return {company: (first, last) for company, first, last in spans if last}
+
+    @api.model
+    def _rem_vendors(self, company, date_from, date_to):
+        """Commercial partners the company bought from in the period: a confirmed purchase
+        order or a posted vendor bill / refund dated in it. Customers are never vendors."""
+        orders = (
+            self.env["purchase.order"]
+            .sudo()
+            ._read_group(
+                [
+                    ("company_id", "=", company.id),
+                    ("state", "in", ("purchase", "done")),
+                    ("date_order", ">=", datetime.combine(date_from, time.min)),
+                    ("date_order", "<=", datetime.combine(date_to, time.max)),
+                ],
+                ["partner_id"],
+            )
+        )
+        bills = (
+            self.env["account.move"]
+            .sudo()
+            ._read_group(
+                [
+                    ("company_id", "=", company.id),
+                    ("move_type", "in", ("in_invoice", "in_refund")),
+                    ("state", "=", "posted"),
+                    ("date", ">=", date_from),
+                    ("date", "<=", date_to),
+                ],
+                ["partner_id"],
+            )
+        )
+        partners = self.env["res.partner"].browse({p.id for (p,) in orders + bills if p})
+        return partners.commercial_partner_id
 
     def _rem_ranking(self, agent):
-        """Per company, vendors ranked by priority: ``{(partner, company): (rank, inputs)}``."""
-        entries = self.env["scope3.emission.entry"].sudo().search([("partner_id", "!=", False)])
-        groups = defaultdict(lambda: self.env["scope3.emission.entry"])
-        for entry in entries:
-            groups[(entry.partner_id.commercial_partner_id, entry.company_id)] |= entry
+        """Per company, the vendors of the period ranked by priority, set-based (grouped
+        sums in SQL, one pass over the groups):
+
+        ``priority = upstream kg CO2e x expected uncertainty reduction``, where the
+        reduction is the kg-weighted uncertainty of the vendor's figures today (DQ score
+        -> uncertainty) minus the uncertainty of primary supplier data (DQ 1).
+
+        :return: ``{(partner, company): (rank, inputs)}``
+        """
+        Entry = self.env["scope3.emission.entry"].sudo()
         open_requests = {
-            (r.partner_id, r.company_id)
-            for r in self.env["scope3.supplier.data.request"]
+            (partner.id, company.id)
+            for partner, company in self.env["scope3.supplier.data.request"]
             .sudo()
-            .search([("state", "in", ("draft", "sent", "submitted"))])
+            ._read_group(
+                [("state", "in", ("draft", "sent", "submitted"))], ["partner_id", "company_id"]
+            )
         }
         rows = []
-        for (partner, company), group in groups.items():
-            co2e = sum(group.mapped("co2e_kg"))
-            gross = sum(abs(k) for k in group.mapped("co2e_kg")) or 1.0
-            spend = sum(abs(e.co2e_kg) for e in group if e.method == "spend_based")
-            dq = self._rem_dq(group)
-            inputs = {
-                "partner": partner.display_name,
-                "co2e_kg": round(co2e, 3),
-                "dq_score": dq,
-                "spend_based_share": round(spend / gross, 4),
-                "has_open_request": (partner, company) in open_requests,
-            }
-            priority = co2e * (dq - 1)
-            rows.append((company.id, -priority, partner.id, partner, company, inputs))
+        for company, (date_from, date_to) in self._rem_periods().items():
+            vendors = self._rem_vendors(company, date_from, date_to)
+            if not vendors:
+                continue
+            groups = Entry._read_group(
+                [
+                    ("company_id", "=", company.id),
+                    ("category_id.direction", "=", "upstream"),
+                    ("date", ">=", date_from),
+                    ("date", "<=", date_to),
+                    ("partner_id", "child_of", vendors.ids),
+                ],
+                ["partner_id", "method", "dq_score"],
+                ["co2e_kg:sum"],
+            )
+            totals = defaultdict(lambda: defaultdict(float))
+            for partner, method, dq_score, co2e in groups:
+                vendor = partner.commercial_partner_id
+                if vendor not in vendors:
+                    continue
+                total = totals[vendor]
+                total["kg"] += co2e
+                total["gross"] += abs(co2e)
+                score = int(dq_score or METHOD_DQ.get(method, 4))
+                total["dq_kg"] += abs(co2e) * score
+                total["uncertainty_kg"] += abs(co2e) * DQ_UNCERTAINTY[score]
+                if method == "spend_based":
+                    total["spend_kg"] += abs(co2e)
+                if method == "supplier_specific":
+                    total["primary_kg"] += abs(co2e)
+            for vendor, total in totals.items():
+                gross = total["gross"]
+                if total["kg"] <= 0 or not gross:
+                    continue
+                uncertainty = total["uncertainty_kg"] / gross
+                reduction = max(uncertainty - DQ_UNCERTAINTY[1], 0.0)
+                inputs = {
+                    "partner": vendor.display_name,
+                    "period": [str(date_from), str(date_to)],
+                    "co2e_kg": round(total["kg"], 3),
+                    "dq_score": round(total["dq_kg"] / gross, 2),
+                    "uncertainty": round(uncertainty, 4),
+                    "primary_uncertainty": DQ_UNCERTAINTY[1],
+                    "spend_based_share": round(total["spend_kg"] / gross, 4),
+                    "secondary_share": round(1.0 - total["primary_kg"] / gross, 4),
+                    "has_open_request": (vendor.id, company.id) in open_requests,
+                }
+                priority = total["kg"] * reduction
+                rows.append((company.id, -priority, vendor.id, vendor, company, inputs))
         ranking = {}
         rank_in_company = defaultdict(int)
         for _company_id, _neg, _pid, partner, company, inputs in sorted(rows, key=lambda r: r[:3]):
@@ -120,11 +196,19 @@ class Scope3AgentRemediation(models.AbstractModel):
 
     def _rem_suppliers(self, agent, partners, run):
         ranking = self._rem_ranking(agent)
+        keys = [(p, c) for (p, c), (rank, _i) in ranking.items() if p in partners]
+        asked = {
+            (partner.id, company.id): count
+            for partner, company, count in self.env["scope3.supplier.data.request"]
+            .sudo()
+            ._read_group(
+                [("partner_id", "in", partners.ids)], ["partner_id", "company_id"], ["__count"]
+            )
+        }
         results = []
-        for (partner, company), (rank, inputs) in sorted(
-            ranking.items(), key=lambda kv: (kv[0][1].id, kv[1][0])
-        ):
-            if partner not in partners or rank > agent.max_requests:
+        for partner, company in sorted(keys, key=lambda k: (k[1].id, ranking[k][0])):
+            rank, inputs = ranking[(partner, company)]
+            if rank > agent.max_requests:
                 continue
             results.append(
                 agent._scope3_check(
@@ -133,13 +217,7 @@ class Scope3AgentRemediation(models.AbstractModel):
                     dict(inputs, rank=rank),
                     company=company,
                     partner=partner,
-                    key=str(
-                        self.env["scope3.supplier.data.request"]
-                        .sudo()
-                        .search_count(
-                            [("partner_id", "=", partner.id), ("company_id", "=", company.id)]
-                        )
-                    ),
+                    key=str(asked.get((partner.id, company.id), 0)),
                 )
             )
         return self._scope3_keep(results)

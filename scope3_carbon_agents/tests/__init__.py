@@ -7,3 +7,5 @@ from . import test_policy
 from . import test_remediation
 from . import test_access_matrix
 from . import test_dashboard_findings
+from . import test_decision_log_concurrency
+from . import test_view_buttons

@@ -2,7 +2,7 @@
 import re
 from datetime import timedelta
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 
@@ -22,7 +22,9 @@ class RemediationCommon(AgentsCommon):
         cls.o_small = cls.create_order([(cls.cement, 1, 10.0)])  # 39.24 kg
         cls.confirm(cls.o_big | cls.o_small)
         cls.run_attribution()
-        cls.rem_agent.write({"max_requests": 1})
+        # the demo database has vendors of its own: Small Cement (39.24 kg x 0.4 = 15.7 kg
+        # expected reduction) stays under the 100 kg worth a request, Big Steel is above
+        cls.rem_agent.write({"max_requests": 50, "min_priority": 100.0})
         cls.Request = cls.env["scope3.supplier.data.request"]
 
 
@@ -33,14 +35,24 @@ class TestRemediation(RemediationCommon):
         self.assertEqual(run.state, "done", run.error)
         findings = self.findings_about(self.big | self.small, agent=self.rem_agent)
         self.assertEqual(
-            self.summary(findings), {("supplier_priority", "res.partner", self.big.id, "high")}
+            {(f.kind, f.res_model, f.res_id) for f in findings},
+            {("supplier_priority", "res.partner", self.big.id)},
+        )
+        self.assertEqual(
+            findings.severity, "high" if findings.evidence["inputs"]["rank"] <= 3 else "medium"
         )
         inputs = findings.evidence["inputs"]
-        self.assertEqual(inputs["rank"], 1)
+        self.assertGreaterEqual(inputs["rank"], 1)
         self.assertEqual(inputs["co2e_kg"], 78700.0)
         self.assertEqual(inputs["spend_based_share"], 1.0)
         # 78,700 kg x (uncertainty at DQ 4 - at DQ 1) = 78,700 x (0.5 - 0.1)
         self.assertEqual(findings.proposal["priority"], 31480.0)
+        # confidence: the share of the vendor's kg its own data would replace
+        self.assertEqual(findings.confidence, 1.0)
+        self.assertIn("78,700 kg CO2e upstream", findings.name)
+        self.assertIn(
+            "x (uncertainty 50% at DQ 4.0 - 10% with supplier data) = 31,480 kg", findings.name
+        )
         self.assertEqual(findings.state, "proposed")
         self.assertFalse(self.Request.search([("partner_id", "in", (self.big | self.small).ids)]))
 
@@ -73,6 +85,40 @@ class TestRemediation(RemediationCommon):
         overdue = self.findings_about(request, agent=self.rem_agent)
         self.assertEqual(sorted(overdue.mapped("proposed_action")), ["escalate", "remind"])
         self.assertEqual(set(overdue.mapped("state")), {"applied"})
+
+
+@tagged("post_install", "-at_install")
+class TestRemediationVendorsOnly(RemediationCommon):
+    def test_customers_and_old_vendors_are_never_asked(self):
+        """A customer (downstream entries of its invoices) is never proposed, however
+        large its kg; vendors are partners of confirmed orders or posted vendor bills."""
+        heater = self.env["product.product"].create(
+            {"name": "Heater", "type": "consu", "scope3_use_phase_kg": 1000.0}
+        )
+        customer = self.env["res.partner"].create(
+            {"name": "Rail Yard (customer)", "email": "buyer@rail.example"}
+        )
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": customer.id,
+                "invoice_date": "2022-05-02",
+                "invoice_line_ids": [
+                    Command.create({"product_id": heater.id, "quantity": 500, "price_unit": 10.0})
+                ],
+            }
+        )
+        invoice.action_post()
+        self.run_attribution()
+        self.assertTrue(self.Entry.search([("partner_id", "=", customer.id)]))
+        self.rem_agent.write({"max_requests": 10})
+        run = self.run_agent(self.rem_agent)
+        self.assertEqual(run.state, "done", run.error)
+        asked = self.Finding.search(
+            [("agent_id", "=", self.rem_agent.id), ("kind", "=", "supplier_priority")]
+        ).partner_id
+        self.assertIn(self.big, asked)
+        self.assertNotIn(customer, asked)
 
 
 @tagged("post_install", "-at_install")
