@@ -21,3 +21,4 @@ from . import test_inventory_report
 from . import test_dashboard
 from . import test_menus
 from . import test_ui
+from . import test_view_buttons
