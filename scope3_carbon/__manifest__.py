@@ -16,6 +16,7 @@
         "security/scope3_carbon_security.xml",
         "security/ir.model.access.csv",
         "security/scope3_manual_activity_security.xml",
+        "security/scope3_category_relevance_security.xml",
         "data/uom_data.xml",
         "data/scope3_category_data.xml",
         "data/scope3_price_index_data.xml",

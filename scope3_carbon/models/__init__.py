@@ -25,3 +25,6 @@ from . import product_product
 from . import account_move_line
 from . import scope3_manual_activity
 from . import scope3_dashboard
+from . import scope3_category_relevance
+from . import purchase_order_line_display
+from . import purchase_order_display

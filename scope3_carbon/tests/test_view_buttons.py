@@ -22,17 +22,28 @@ USER_ERRORS = {
 
 
 def view_buttons(env, module):
-    """``[(view xmlid, model, method, in_list_header)]`` of the ``type="object"`` buttons of
-    every view ``module`` defines (inherited views included), for the model the button is
-    called on (the comodel inside a one2many's embedded list or form)."""
+    """``[(view xmlid, model, method, in_list_header)]`` of the ``type="object"`` buttons
+    ``module`` adds to views (its own views and its extensions of others'), found in the
+    combined arch the web client gets, for the model the button is called on (the comodel
+    inside a one2many's embedded list or form)."""
     data = env["ir.model.data"].search([("module", "=", module), ("model", "=", "ir.ui.view")])
     result = []
     for view in env["ir.ui.view"].browse(data.mapped("res_id")):
-        arch = etree.fromstring(view.arch_db.encode())
+        ours = {
+            button.get("name")
+            for button in etree.fromstring(view.arch_db.encode()).iter("button")
+            if button.get("type") == "object"
+        }
+        if not ours:
+            continue
+        root = view
+        while root.inherit_id and root.mode != "primary":
+            root = root.inherit_id
+        arch = root.with_context(check_view_ids=view.ids)._get_combined_arch()
         for button in arch.iter("button"):
-            if button.get("type") != "object":
+            if button.get("type") != "object" or button.get("name") not in ours:
                 continue
-            model = env[view.model]
+            model = env[root.model]
             # embedded views: the button belongs to the comodel of the enclosing field
             for ancestor in reversed(list(button.iterancestors())):
                 if ancestor.tag == "field" and ancestor.get("name") in model._fields:
@@ -100,6 +111,9 @@ class TestViewButtons(Scope3Common, HttpCase):
         )
         cls.records = {
             "purchase.order": order,
+            "purchase.order.line": order.order_line.filtered(
+                lambda line: line.scope3_status == "unmapped"
+            ),
             "scope3.activity": order.order_line.scope3_activity_ids,
             "scope3.emission.entry": cls.entries_of(order),
             "scope3.outbox.event": cls.Event.search([], limit=2),
@@ -171,6 +185,8 @@ class TestViewButtons(Scope3Common, HttpCase):
             ("scope3.inventory.report.wizard", "action_print_pdf"),
             ("scope3.inventory.report.wizard", "action_export_xlsx"),
             ("scope3.supplier.footprint", "action_accept"),
+            ("purchase.order.line", "action_scope3_fix"),  # in the order's embedded list
+            ("purchase.order", "action_scope3_calculate"),
         ):
             self.assertIn(expected, clicked)
 
