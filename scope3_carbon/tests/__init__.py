@@ -22,3 +22,4 @@ from . import test_dashboard
 from . import test_menus
 from . import test_ui
 from . import test_view_buttons
+from . import test_calculation_display
