@@ -17,6 +17,7 @@
         "security/ir.model.access.csv",
         "security/scope3_manual_activity_security.xml",
         "security/scope3_capture_security.xml",
+        "security/scope3_category_relevance_security.xml",
         "data/uom_data.xml",
         "data/scope3_category_data.xml",
         "data/scope3_price_index_data.xml",

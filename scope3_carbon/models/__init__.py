@@ -31,3 +31,7 @@ from . import scope3_dashboard
 from . import base_partner_merge
 from . import scope3_backfill
 from . import scope3_reconciliation
+from . import scope3_category_relevance
+from . import purchase_order_line_display
+from . import purchase_order_display
+from . import scope3_emission_entry_display

@@ -6,7 +6,6 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 
 from ..reports.scope3_inventory_report import kg, share
-from .scope3_emission_entry import METHODS
 
 #: how many vendors and products the dashboard ranks
 TOP = 5
@@ -99,7 +98,7 @@ class Scope3Dashboard(models.AbstractModel):
                     ],
                     amount,
                     count,
-                    name=month.strftime("%b %Y"),
+                    name=self._scope3_month_name(month),
                     month=fields.Date.to_string(month),
                 )
             )
@@ -128,7 +127,9 @@ class Scope3Dashboard(models.AbstractModel):
                 for record, amount, __, count in rows
             ]
 
-        method_names = dict(METHODS)
+        method_names = dict(
+            self.env["scope3.emission.entry"]._fields["method"]._description_selection(self.env)
+        )
         methods = [
             line([("method", "=", method)], amount, count, key=method, name=method_names[method])
             for method, amount, __, count in Report._scope3_sums(
@@ -163,8 +164,86 @@ class Scope3Dashboard(models.AbstractModel):
             "methods": methods,
             "dq_scores": dq_scores,
             "freshness": self._scope3_dashboard_freshness(companies),
+            "coverage": self._scope3_dashboard_coverage(companies, date_from, date_to),
+            "period_label": Report._scope3_period_label(date_from, date_to),
             "cards": self._scope3_dashboard_cards(companies, date_from, date_to),
         }
+
+    @api.model
+    def _scope3_month_name(self, month):
+        """ "Jan 2026", "janv. 2026", "Jan. 2026": Babel, in the user's language."""
+        from babel.dates import format_date
+
+        from odoo.tools.misc import babel_locale_parse
+
+        return format_date(
+            month, format="MMM yyyy", locale=babel_locale_parse(self.env.lang or "en_US")
+        )
+
+    @api.model
+    def _scope3_dashboard_coverage(self, companies, date_from, date_to):
+        """What the figures cover: the confirmed purchase lines of the period with a figure
+        (share of lines and of spend), the spend not calculated (unmapped or never captured)
+        and the documents still waiting, each with the domain of the records to fix.
+
+        Set-based (grouped SQL); spend is converted to the first company's currency at
+        today's rate (a share, not an amount of the inventory).
+        """
+        # sudo: counts and sums only, for the companies the user works in
+        Line = self.env["purchase.order.line"].sudo()
+        base = [
+            ("company_id", "in", companies.ids),
+            ("display_type", "=", False),
+            ("order_id.state", "in", ("purchase", "done")),
+            ("order_id.date_order", ">=", fields.Datetime.to_string(date_from)),
+            (
+                "order_id.date_order",
+                "<",
+                fields.Datetime.to_string(date_to + relativedelta(days=1)),
+            ),
+        ]
+        groups = {
+            "unmapped": [("scope3_activity_ids.state", "=", "unmapped")],
+            "not_captured": [("scope3_activity_ids", "=", False)],
+            "pending": [
+                ("scope3_activity_ids.state", "=", "pending"),
+                ("scope3_activity_ids", "not any", [("state", "=", "unmapped")]),
+            ],
+        }
+        currency = companies[:1].currency_id
+        today = fields.Date.context_today(self)
+
+        def spend(domain):
+            total, count = 0.0, 0
+            for line_currency, amount, number in Line._read_group(
+                domain, ["currency_id"], ["price_subtotal:sum", "__count"]
+            ):
+                total += line_currency._convert(amount, currency, companies[:1], today)
+                count += number
+            return currency.round(total), count
+
+        all_spend, all_count = spend(base)
+        result = {"currency": currency.name, "line_count": all_count, "spend": all_spend}
+        missing_spend = missing_count = 0.0
+        for key, extra in groups.items():
+            amount, count = spend(base + extra)
+            missing_spend += amount
+            missing_count += count
+            order_ids = Line._read_group(base + extra, ["order_id"])
+            result[key] = {
+                "spend": amount,
+                "count": count,
+                "order_domain": [("id", "in", [order.id for (order,) in order_ids])],
+            }
+        result["unmapped"]["activity_domain"] = [
+            ("company_id", "in", companies.ids),
+            ("state", "=", "unmapped"),
+            ("date", ">=", fields.Date.to_string(date_from)),
+            ("date", "<=", fields.Date.to_string(date_to)),
+        ]
+        result["lines_share"] = share(all_count - missing_count, all_count)
+        result["spend_share"] = share(all_spend - missing_spend, all_spend)
+        return result
 
     @api.model
     def _scope3_dashboard_freshness(self, companies):

@@ -17,7 +17,9 @@ class ReportScope3Inventory(models.AbstractModel):
             "doc_model": "scope3.inventory.report.wizard",
             "docs": wizards,
             "inventories": {
-                wizard.id: Report._scope3_report_data(
+                wizard.id: Report.with_context(
+                    lang=wizard._scope3_report_lang()
+                )._scope3_report_data(
                     wizard.company_id, wizard.date_from, wizard.date_to, wizard.basis
                 )
                 for wizard in wizards

@@ -1,24 +1,25 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import io
-from datetime import date
-
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.tools import float_round
 
-from ..models.scope3_emission_entry import METHODS, STAGES
+from ..models.scope3_category_relevance import RELEVANCE
+from .scope3_inventory_xlsx import InventoryXlsx
 
-BASES = [("location", "Location-based"), ("market", "Market-based")]
+BASES = ("location", "market")
 #: methods whose figures come from supplier (primary) data, as ESRS E1-6 counts them
 PRIMARY_METHODS = ("supplier_specific",)
-#: XLSX cells hold at most 32,767 characters
-XLSX_CELL_LIMIT = 32767
 
 
 def kg(value):
     """A ledger sum as reported: kg CO2e to the gram (the ledger's precision)."""
     return float_round(value or 0.0, precision_digits=3) + 0.0  # no "-0.0"
+
+
+def tonnes(value):
+    """kg CO2e as t CO2e, kept to the kg (the report prints two decimals)."""
+    return float_round((value or 0.0) / 1000.0, precision_digits=3) + 0.0
 
 
 def share(part, whole):
@@ -51,7 +52,7 @@ class Scope3InventoryReport(models.AbstractModel):
             domain.append(("date", ">=", fields.Date.to_string(date_from)))
         if date_to:
             domain.append(("date", "<=", fields.Date.to_string(date_to)))
-        if basis in dict(BASES):
+        if basis in BASES:
             domain.append(("basis", "=", basis))
         return domain
 
@@ -97,6 +98,11 @@ class Scope3InventoryReport(models.AbstractModel):
     # The inventory
     # ------------------------------------------------------------------------------------
     @api.model
+    def _scope3_selection(self, model, field_name):
+        """``[(value, label)]`` of a selection field, labels in the user's language."""
+        return self.env[model]._fields[field_name]._description_selection(self.env)
+
+    @api.model
     def _scope3_report_data(self, company, date_from, date_to, basis="all"):
         """Everything the inventory report shows, for one company and period.
 
@@ -105,55 +111,288 @@ class Scope3InventoryReport(models.AbstractModel):
         :param date_to: last accounting date, inclusive
         :param basis: ``"location"``, ``"market"`` or ``"all"`` (both)
         :return: a dict of plain values (numbers, strings, lists of dicts); every sum is
-            kg CO2e rounded to the gram, every share a percentage of the period total
+            kg CO2e rounded to the gram (``*_kg``) or t CO2e (``*_t``), every share a
+            percentage
+
+        The gross Scope 3 figure is on the company's accounting basis and never adds two
+        bases of the same activity: with location-based accounting it is the location-based
+        entries (market-based entries, if any, are shown beside it); with market-based
+        accounting it is the market-based method's result: supplier-specific or contractual
+        factors, and location-based factors where none exists (the method's fallback, shown
+        in its own column). Excluded categories are shown apart, out of the gross figure.
         """
         company.ensure_one()
         date_from = fields.Date.to_date(date_from)
         date_to = fields.Date.to_date(date_to)
         domain = self._scope3_report_domain(company, date_from, date_to, basis)
         totals = self._scope3_totals(domain)
+        accounting_basis = company.scope3_accounting_basis or "location"
+        basis_labels = dict(self._scope3_selection("scope3.emission.entry", "basis"))
+        categories = self._scope3_report_categories(domain, company, accounting_basis)
+        gross = kg(sum(line["gross_kg"] for line in categories if line["in_gross"]))
+        excluded = kg(sum(line["kg"] for line in categories if not line["in_gross"]))
+        (gross_primary,), *__ = self.env["scope3.emission.entry"]._read_group(
+            self._scope3_gross_domain(domain, categories, accounting_basis)
+            + [("method", "in", PRIMARY_METHODS)],
+            [],
+            ["co2e_kg:sum"],
+        )
+        for line in categories:
+            line["share"] = share(line["gross_kg"], gross) if line["in_gross"] else None
+        totals.update(
+            {
+                "t": tonnes(totals["kg"]),
+                "gross_kg": gross,
+                "gross_t": tonnes(gross),
+                "gross_primary_kg": kg(gross_primary),
+                "gross_primary_share": share(kg(gross_primary), gross),
+                "excluded_kg": excluded,
+                "excluded_t": tonnes(excluded),
+                "location_kg": kg(sum(line["location_kg"] for line in categories)),
+                "market_kg": kg(sum(line["market_kg"] for line in categories)),
+            }
+        )
+        for key in ("location", "market"):
+            totals[f"{key}_t"] = tonnes(totals[f"{key}_kg"])
+        base_year = self._scope3_report_base_year(company, date_from, date_to, basis, gross)
         return {
             "company_id": company.id,
             "company_name": company.name,
             "date_from": date_from,
             "date_to": date_to,
+            "period": self._scope3_period_label(date_from, date_to),
             "basis": basis,
-            "basis_label": dict(BASES).get(basis, self.env._("Location- and market-based")),
-            "accounting_basis": dict(
-                company._fields["scope3_accounting_basis"]._description_selection(self.env)
-            ).get(company.scope3_accounting_basis),
+            "basis_label": basis_labels.get(basis, self.env._("Location- and market-based")),
+            "accounting_basis_key": accounting_basis,
+            "accounting_basis": basis_labels.get(accounting_basis),
+            # the columns of the category table: the bases present, in a fixed order
+            "bases_present": [
+                key for key in BASES if any(line[f"{key}_count"] for line in categories)
+            ],
             "domain": domain,
             "totals": totals,
-            "categories": self._scope3_report_categories(domain, totals["kg"]),
-            "methods": self._scope3_report_selection(domain, "method", METHODS, totals["kg"]),
-            "stages": self._scope3_report_selection(domain, "stage", STAGES, totals["kg"]),
-            "dq_scores": self._scope3_report_dq(domain, totals["kg"]),
-            "base_year": self._scope3_report_base_year(
-                company, date_from, date_to, basis, totals["kg"]
+            "categories": categories,
+            "methods": self._scope3_report_selection(
+                domain,
+                "method",
+                self._scope3_selection("scope3.emission.entry", "method"),
+                totals["kg"],
             ),
+            "stages": self._scope3_report_selection(
+                domain,
+                "stage",
+                self._scope3_selection("scope3.emission.entry", "stage"),
+                totals["kg"],
+            ),
+            "dq_scores": self._scope3_report_dq(domain, totals["kg"]),
+            "base_year": base_year,
+            "esrs": self._scope3_report_esrs(categories, totals, base_year),
             "restatements": self._scope3_report_restatements(company, date_from, date_to),
             "factor_sets": self._scope3_report_factor_sets(domain),
+            "primary_data": self._scope3_report_primary_data(domain),
+            "coverage": self._scope3_report_coverage(company, date_from, date_to),
+            "period_close": self._scope3_report_period_close(company, date_from, date_to),
+            "prepared_by": self.env.user.name,
+            "printed_on": self._scope3_format_date(fields.Date.context_today(self)),
         }
 
     @api.model
-    def _scope3_report_categories(self, domain, total):
-        """The 15 categories (all of them, empty ones too) with kg by basis."""
+    def _scope3_format_date(self, value):
+        """A date in words in the language of the environment: "1 January 2026",
+        "1 janvier 2026", "1. Januar 2026" (Babel's long format, no strftime)."""
+        from babel.dates import format_date
+
+        from odoo.tools.misc import babel_locale_parse
+
+        return format_date(
+            value, format="long", locale=babel_locale_parse(self.env.lang or "en_US")
+        )
+
+    @api.model
+    def _scope3_period_label(self, date_from, date_to):
+        """The period in words: "1 January 2026 to 31 December 2026" in the language of the
+        environment (the range wording is a translated term)."""
+        return self.env._(
+            "%(date_from)s to %(date_to)s",
+            date_from=self._scope3_format_date(date_from),
+            date_to=self._scope3_format_date(date_to),
+        )
+
+    @api.model
+    def _scope3_gross_domain(self, domain, categories, accounting_basis):
+        """The entries of the gross figure: not excluded, on the accounting basis."""
+        gross = domain + [
+            ("category_id", "in", [line["id"] for line in categories if line["in_gross"]])
+        ]
+        if accounting_basis == "location":
+            gross.append(("basis", "=", "location"))
+        return gross
+
+    @api.model
+    def _scope3_report_esrs(self, categories, totals, base_year):
+        """The ESRS E1-6 datapoints the Scope 3 inventory owns (E1-6 §44, §51, AR 46)."""
+        return {
+            "gross_t": totals["gross_t"],
+            "significant": [
+                {"number": line["number"], "name": line["name"], "t": tonnes(line["gross_kg"])}
+                for line in categories
+                if line["relevance"] == "relevant" and line["gross_kg"]
+            ],
+            "primary_share": totals["gross_primary_share"],
+            "base_year": base_year and base_year["year"],
+            "base_year_t": base_year and tonnes(base_year["kg"]),
+            "base_year_recalculated": bool(base_year and base_year["restatements"]),
+        }
+
+    @api.model
+    def _scope3_report_primary_data(self, domain):
+        """The supplier-specific footprints the entries used (the primary data the primary
+        share counts): by footprint, with its supplier, product, value and verification."""
+        rows = (
+            self.env["scope3.emission.entry"]
+            .sudo()
+            ._read_group(
+                domain
+                + [("method", "in", PRIMARY_METHODS), ("supplier_footprint_id", "!=", False)],
+                ["supplier_footprint_id"],
+                ["co2e_kg:sum", "__count"],
+            )
+        )
+        lines = []
+        for footprint, amount, count in rows:
+            lines.append(
+                {
+                    "id": footprint.id,
+                    "partner": footprint.partner_id.display_name,
+                    "product": footprint.product_id.display_name or "",
+                    "pcf_kg": footprint.pcf_kg,
+                    "declared_unit": dict(
+                        footprint._fields["declared_unit"]._description_selection(self.env)
+                    ).get(footprint.declared_unit, footprint.declared_unit or ""),
+                    "verified": footprint.verified,
+                    "primary_data_share": footprint.primary_data_share,
+                    "kg": kg(amount),
+                    "t": tonnes(amount),
+                    "count": count,
+                }
+            )
+        lines.sort(key=lambda line: (line["partner"], line["product"], line["id"]))
+        return lines
+
+    @api.model
+    def _scope3_report_coverage(self, company, date_from, date_to):
+        """Purchases of the period without a figure: confirmed order lines whose status is
+        not calculated (unmapped, waiting, never captured), with their spend."""
+        Line = self.env["purchase.order.line"].sudo()
+        lines = Line.search(
+            [
+                ("company_id", "=", company.id),
+                ("order_id.state", "in", ("purchase", "done")),
+                ("order_id.date_order", ">=", fields.Datetime.to_string(date_from)),
+                (
+                    "order_id.date_order",
+                    "<",
+                    fields.Datetime.to_string(date_to + relativedelta(days=1)),
+                ),
+                ("display_type", "=", False),
+            ]
+        )
+        statuses = dict(self._scope3_selection("purchase.order.line", "scope3_status"))
+        currency = company.currency_id
+        by_status = {}
+        spend_total = spend_with_figure = 0.0
+        for line in lines:
+            amount = line.currency_id._convert(
+                line.price_subtotal, currency, company, line.order_id.date_order.date()
+            )
+            spend_total += amount
+            if line.scope3_status in ("calculated", "excluded", "cancelled"):
+                spend_with_figure += amount
+                continue
+            item = by_status.setdefault(
+                line.scope3_status,
+                {
+                    "status": line.scope3_status,
+                    "name": statuses.get(line.scope3_status),
+                    "count": 0,
+                    "spend": 0.0,
+                    "lines": [],
+                },
+            )
+            item["count"] += 1
+            item["spend"] += amount
+            if len(item["lines"]) < 20:
+                item["lines"].append(
+                    {
+                        "order": line.order_id.name,
+                        "product": line.product_id.display_name or line.name,
+                        "spend": amount,
+                        "reason": line.scope3_status_reason or "",
+                    }
+                )
+        not_calculated = sum(item["count"] for item in by_status.values())
+        return {
+            "line_count": len(lines),
+            "not_calculated_count": not_calculated,
+            "lines_share": share(len(lines) - not_calculated, len(lines)),
+            "spend_total": currency.round(spend_total),
+            "spend_share": share(spend_with_figure, spend_total),
+            "currency": currency.name,
+            "groups": list(by_status.values()),
+        }
+
+    @api.model
+    def _scope3_report_period_close(self, company, date_from, date_to):
+        """The period close of the inventory's period, when the ledger has period closes
+        (``scope3.period.close``): its chain head, so the auditor can check the ledger did
+        not change since. None otherwise."""
+        if "scope3.period.close" not in self.env:
+            return None
+        Close = self.env["scope3.period.close"].sudo()
+        if hasattr(Close, "_scope3_report_close_data"):
+            return Close._scope3_report_close_data(company, date_from, date_to)
+        return {"available": False}
+
+    @api.model
+    def _scope3_report_categories(self, domain, company, accounting_basis):
+        """The 15 categories (all of them, empty ones too) with kg by basis, method mix,
+        primary-data share, DQ and the company's relevance screening."""
         by_category = {}
-        for category, basis, amount, dq_kg, count in self._scope3_sums(
-            domain, ["category_id", "basis"]
+        for category, basis, method, amount, dq_kg, count in self._scope3_sums(
+            domain, ["category_id", "basis", "method"]
         ):
             line = by_category.setdefault(
-                category.id, {"location": 0.0, "market": 0.0, "dq_kg": 0.0, "count": 0}
+                category.id,
+                {
+                    "location": 0.0,
+                    "market": 0.0,
+                    "location_count": 0,
+                    "market_count": 0,
+                    "dq_kg": 0.0,
+                    "count": 0,
+                    "methods": {},
+                },
             )
             line[basis] += amount
+            line[f"{basis}_count"] += count
             line["dq_kg"] += dq_kg
             line["count"] += count
+            line["methods"][method] = line["methods"].get(method, 0.0) + amount
+        method_labels = self._scope3_selection("scope3.emission.entry", "method")
+        relevance_labels = dict(RELEVANCE)
+        relevance_labels.update(self._scope3_selection("scope3.category.relevance", "relevance"))
+        screening = self.env["scope3.category.relevance"]._scope3_by_category(company)
         lines = []
         for category in self.env["scope3.category"].search([], order="number"):
             sums = by_category.get(category.id, {})
             location = kg(sums.get("location"))
             market = kg(sums.get("market"))
             amount = kg((sums.get("location") or 0.0) + (sums.get("market") or 0.0))
+            gross = location if accounting_basis == "location" else amount
+            relevance = screening.get(category.id)
+            relevance_key = relevance.relevance if relevance else "relevant"
+            methods = sums.get("methods", {})
+            primary = kg(sum(methods.get(method, 0.0) for method in PRIMARY_METHODS))
             lines.append(
                 {
                     "id": category.id,
@@ -162,12 +401,32 @@ class Scope3InventoryReport(models.AbstractModel):
                     "direction": category.direction,
                     "location_kg": location,
                     "market_kg": market,
+                    "location_t": tonnes(location),
+                    "market_t": tonnes(market),
+                    "location_count": sums.get("location_count", 0),
+                    "market_count": sums.get("market_count", 0),
                     "kg": amount,
-                    "share": share(amount, total),
+                    "t": tonnes(amount),
+                    # on the accounting basis: what the category adds to gross Scope 3
+                    "gross_kg": gross,
+                    "gross_t": tonnes(gross),
+                    "in_gross": relevance_key != "excluded",
+                    "share": None,  # of the gross figure, set by _scope3_report_data
                     "count": sums.get("count", 0),
                     "dq_score": float_round(sums["dq_kg"] / amount, precision_digits=2)
                     if amount
                     else None,
+                    "primary_kg": primary,
+                    "primary_share": share(primary, amount),
+                    "methods": [
+                        {"key": key, "name": label, "share": share(kg(methods[key]), amount)}
+                        for key, label in method_labels
+                        if key in methods and amount
+                    ],
+                    "relevance": relevance_key,
+                    "relevance_label": relevance_labels.get(relevance_key),
+                    "reason": (relevance and relevance.reason) or "",
+                    "methodology": (relevance and relevance.methodology) or "",
                 }
             )
         return lines
@@ -224,6 +483,8 @@ class Scope3InventoryReport(models.AbstractModel):
         shift = relativedelta(years=date_from.year - company.scope3_base_year)
         base_from, base_to = date_from - shift, date_to - shift
         domain = self._scope3_report_domain(company, base_from, base_to, basis)
+        if (company.scope3_accounting_basis or "location") == "location":
+            domain.append(("basis", "=", "location"))  # as the gross figure it compares with
         base_by_category = {
             category.id: amount
             for category, amount, __, __ in self._scope3_sums(domain, ["category_id"])
@@ -231,9 +492,13 @@ class Scope3InventoryReport(models.AbstractModel):
         base_total = kg(sum(base_by_category.values()))
         return {
             "year": company.scope3_base_year,
+            "period": self._scope3_period_label(base_from, base_to),
+            # restatements whose entries are dated in the base-year window: its recalculation
+            "restatements": self._scope3_report_restatements(company, base_from, base_to),
             "date_from": base_from,
             "date_to": base_to,
             "kg": base_total,
+            "t": tonnes(base_total),
             "change_kg": kg(current - base_total),
             "change_pct": share(kg(current - base_total), base_total),
             "categories": {
@@ -302,10 +567,8 @@ class Scope3InventoryReport(models.AbstractModel):
         sets_by_id = {factor_set.id: factor_set for factor_set in sets}  # one prefetch
         gwp = dict(sets._fields["gwp_basis"]._description_selection(self.env))
         lines = []
-        without_set = None
         for factor_set, amount, __, count in sums:
             if not factor_set:
-                without_set = {"kg": kg(amount), "count": count}
                 continue
             factor_set = sets_by_id[factor_set.id]
             lines.append(
@@ -323,6 +586,15 @@ class Scope3InventoryReport(models.AbstractModel):
                 }
             )
         lines.sort(key=lambda line: (line["publisher"], line["name"], line["id"]))
+        # entries without a factor set, by method: supplier footprints (the primary-data
+        # appendix lists them), product data (e.g. use phase of sold products), stated figures
+        methods = dict(self._scope3_selection("scope3.emission.entry", "method"))
+        without_set = [
+            {"key": method, "name": methods.get(method, method), "kg": kg(amount), "count": count}
+            for method, amount, __, count in self._scope3_sums(
+                domain + [("factor_set_id", "=", False)], ["method"]
+            )
+        ]
         return {"sets": lines, "without_set": without_set}
 
     # ------------------------------------------------------------------------------------
@@ -377,6 +649,9 @@ class Scope3InventoryReport(models.AbstractModel):
                     row["factor_value"] = False
         return rows
 
+    # ------------------------------------------------------------------------------------
+    # XLSX (the writer is in scope3_inventory_xlsx.py)
+    # ------------------------------------------------------------------------------------
     @api.model
     def _scope3_report_xlsx(self, data, entries):
         """The inventory as an XLSX workbook (bytes): the report's tables and the entries.
@@ -384,286 +659,4 @@ class Scope3InventoryReport(models.AbstractModel):
         :param data: :meth:`_scope3_report_data`
         :param entries: :meth:`_scope3_report_entries` of the same domain
         """
-        import xlsxwriter  # in Odoo's requirements; imported where used, as Odoo does
-
-        buffer = io.BytesIO()
-        book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_urls": False})
-        formats = {
-            "bold": book.add_format({"bold": True}),
-            "title": book.add_format({"bold": True, "font_size": 14}),
-            "kg": book.add_format({"num_format": "#,##0.000"}),
-            "kg_bold": book.add_format({"num_format": "#,##0.000", "bold": True}),
-            "pct": book.add_format({"num_format": "0.00"}),
-            "date": book.add_format({"num_format": "yyyy-mm-dd"}),
-        }
-        self._scope3_xlsx_inventory(book.add_worksheet(self.env._("Inventory")), formats, data)
-        self._scope3_xlsx_factor_sets(
-            book.add_worksheet(self.env._("Factor sets")), formats, data["factor_sets"]
-        )
-        self._scope3_xlsx_entries(
-            book.add_worksheet(self.env._("Entries")), formats, entries, data["totals"]["kg"]
-        )
-        book.close()
-        return buffer.getvalue()
-
-    @api.model
-    def _scope3_xlsx_cell(self, sheet, row, col, value, fmt=None, date_fmt=None):
-        if value is None or value is False:
-            sheet.write_blank(row, col, None)
-        elif isinstance(value, date):
-            sheet.write_datetime(row, col, value, date_fmt)
-        elif isinstance(value, str):
-            sheet.write_string(row, col, value, fmt)
-        else:
-            sheet.write(row, col, value, fmt)
-
-    @api.model
-    def _scope3_xlsx_table(self, sheet, formats, row, headers, lines, cell_formats):
-        """A header row and its lines from ``row``; returns the row after a blank one."""
-        sheet.write_row(row, 0, headers, formats["bold"])
-        for line in lines:
-            row += 1
-            for col, (value, fmt) in enumerate(zip(line, cell_formats, strict=True)):
-                self._scope3_xlsx_cell(
-                    sheet, row, col, value, fmt and formats[fmt], formats["date"]
-                )
-        return row + 2
-
-    @api.model
-    def _scope3_xlsx_inventory(self, sheet, formats, data):
-        _ = self.env._
-        totals = data["totals"]
-        sheet.set_column(0, 0, 44)
-        sheet.set_column(1, 6, 18)
-        sheet.write(0, 0, _("Scope 3 inventory"), formats["title"])
-        header = [
-            (_("Company"), data["company_name"], None),
-            (_("From"), data["date_from"], None),
-            (_("To"), data["date_to"], None),
-            (_("Basis"), data["basis_label"], None),
-            (_("Accounting basis setting"), data["accounting_basis"], None),
-            (_("Total kg CO2e"), totals["kg"], "kg_bold"),
-            (_("Entries"), totals["count"], None),
-            (_("Emission-weighted DQ score"), totals["dq_score"], None),
-            (_("Primary data share (%)"), totals["primary_share"], "pct"),
-        ]
-        for row, (label, value, fmt) in enumerate(header, start=2):
-            sheet.write(row, 0, label, formats["bold"])
-            self._scope3_xlsx_cell(sheet, row, 1, value, fmt and formats[fmt], formats["date"])
-        row = len(header) + 3
-        categories = data["categories"]
-        sheet.write(row, 0, _("By category"), formats["bold"])
-        row = self._scope3_xlsx_table(
-            sheet,
-            formats,
-            row + 1,
-            [
-                _("Category"),
-                _("Location-based kg CO2e"),
-                _("Market-based kg CO2e"),
-                _("Total kg CO2e"),
-                _("Share (%)"),
-                _("Entries"),
-                _("DQ score"),
-            ],
-            [
-                (
-                    f"{line['number']}. {line['name']}",
-                    line["location_kg"],
-                    line["market_kg"],
-                    line["kg"],
-                    line["share"],
-                    line["count"],
-                    line["dq_score"],
-                )
-                for line in categories
-            ]
-            + [
-                (
-                    _("Total"),
-                    kg(sum(line["location_kg"] for line in categories)),
-                    kg(sum(line["market_kg"] for line in categories)),
-                    totals["kg"],
-                    None,
-                    totals["count"],
-                    totals["dq_score"],
-                )
-            ],
-            [None, "kg", "kg", "kg", "pct", None, None],
-        )
-        for key, heading in (
-            ("methods", _("By method")),
-            ("stages", _("By stage")),
-            ("dq_scores", _("By DQ score")),
-        ):
-            sheet.write(row, 0, heading, formats["bold"])
-            row = self._scope3_xlsx_table(
-                sheet,
-                formats,
-                row + 1,
-                [heading, _("kg CO2e"), _("Share (%)"), _("Entries")],
-                [
-                    (line.get("name", line.get("score")), line["kg"], line["share"], line["count"])
-                    for line in data[key]
-                ],
-                [None, "kg", "pct", None],
-            )
-        base = data["base_year"]
-        sheet.write(row, 0, _("Base year"), formats["bold"])
-        if base:
-            row = self._scope3_xlsx_table(
-                sheet,
-                formats,
-                row + 1,
-                [_("Base year"), _("From"), _("To"), _("kg CO2e"), _("Change kg"), _("Change (%)")],
-                [
-                    (
-                        base["year"],
-                        base["date_from"],
-                        base["date_to"],
-                        base["kg"],
-                        base["change_kg"],
-                        base["change_pct"],
-                    )
-                ],
-                [None, None, None, "kg", "kg", "pct"],
-            )
-        else:
-            sheet.write(row + 1, 0, _("No base year is set for the company."))
-            row += 3
-        sheet.write(row, 0, _("Restatements in the period"), formats["bold"])
-        if data["restatements"]:
-            self._scope3_xlsx_table(
-                sheet,
-                formats,
-                row + 1,
-                [_("Restatement"), _("Date"), _("Reason"), _("State"), _("kg CO2e")],
-                [
-                    (line["name"], line["date"], line["reason"], line["state"], line["delta_kg"])
-                    for line in data["restatements"]
-                ],
-                [None, None, None, None, "kg"],
-            )
-        else:
-            sheet.write(row + 1, 0, _("None."))
-
-    @api.model
-    def _scope3_xlsx_factor_sets(self, sheet, formats, sets):
-        _ = self.env._
-        sheet.set_column(0, 0, 40)
-        sheet.set_column(1, 8, 18)
-        lines = [
-            (
-                line["name"],
-                line["publisher"],
-                line["edition"],
-                line["edition_date"],
-                line["licence"],
-                line["gwp_basis"],
-                line["source_url"],
-                line["kg"],
-                line["count"],
-            )
-            for line in sets["sets"]
-        ]
-        if sets["without_set"]:
-            lines.append(
-                (_("No factor set (supplier-specific footprints)"),)
-                + (None,) * 6
-                + (sets["without_set"]["kg"], sets["without_set"]["count"])
-            )
-        self._scope3_xlsx_table(
-            sheet,
-            formats,
-            0,
-            [
-                _("Factor set"),
-                _("Publisher"),
-                _("Edition"),
-                _("Edition date"),
-                _("Licence"),
-                _("GWP"),
-                _("Source"),
-                _("kg CO2e"),
-                _("Entries"),
-            ],
-            lines,
-            [None, None, None, None, None, None, None, "kg", None],
-        )
-
-    @api.model
-    def _scope3_xlsx_entries(self, sheet, formats, entries, total):
-        _ = self.env._
-        columns = [
-            (_("Entry"), "name", 26),
-            (_("ID"), "id", 8),
-            (_("Date"), "date", 11),
-            (_("Category"), "category_id", 30),
-            (_("Stage"), "stage", 11),
-            (_("Method"), "method", 16),
-            (_("Basis"), "basis", 10),
-            (_("Resolution level"), "resolution_level", 16),
-            (_("Reversal"), "is_reversal", 8),
-            (_("Reverses entry ID"), "reversed_entry_id", 10),
-            (_("Vendor"), "partner_id", 24),
-            (_("Product"), "product_id", 28),
-            (_("Purchase order"), "purchase_order_id", 12),
-            (_("Bill"), "account_move_id", 16),
-            (_("Transfer"), "picking_id", 16),
-            (_("Factor set"), "factor_set_id", 30),
-            (_("Factor value"), "factor_value", 12),
-            (_("Factor unit"), "factor_unit", 20),
-            (_("Activity amount"), "activity_amount", 14),
-            (_("Activity unit"), "activity_unit", 14),
-            (_("Source amount"), "source_amount", 14),
-            (_("Source currency"), "source_currency_id", 8),
-            (_("kg CO2e"), "co2e_kg", 14),
-            (_("DQ score"), "dq_score", 8),
-            (_("DQ x kg CO2e"), "dq_weighted_kg", 14),
-            (_("Uncertainty (%)"), "uncertainty_pct", 10),
-            (_("Correlation ID"), "correlation_id", 20),
-            (_("Trace SHA-256"), "trace_hash", 66),
-            (_("Calculation trace (JSON)"), "trace", 80),
-        ]
-        Entry = self.env["scope3.emission.entry"]
-        selections = {
-            name: dict(Entry._fields[name]._description_selection(self.env))
-            for name in ("stage", "method", "basis", "resolution_level")
-        }
-        kg_columns = {"co2e_kg", "dq_weighted_kg"}
-
-        def cell(name, value):
-            if name == "reversed_entry_id":
-                return value and value[0]
-            if isinstance(value, tuple):  # many2one: (id, name)
-                return value[1]
-            if name in selections:
-                return selections[name].get(value, value)
-            if name == "is_reversal":
-                return _("Yes") if value else ""
-            if name == "trace" and value and len(value) > XLSX_CELL_LIMIT:
-                return _(
-                    "Trace longer than an XLSX cell (%(length)s characters): read it in "
-                    "Odoo; its SHA-256 is in the previous column.",
-                    length=len(value),
-                )
-            return value
-
-        for col, (label, __, width) in enumerate(columns):
-            sheet.set_column(col, col, width)
-            sheet.write(0, col, label, formats["bold"])
-        sheet.freeze_panes(1, 0)
-        for row, entry in enumerate(entries, start=1):
-            for col, (__, name, __) in enumerate(columns):
-                self._scope3_xlsx_cell(
-                    sheet,
-                    row,
-                    col,
-                    cell(name, entry[name]),
-                    formats["kg"] if name in kg_columns else None,
-                    formats["date"],
-                )
-        if entries:
-            kg_col = [name for __, name, __ in columns].index("co2e_kg")
-            sheet.write(len(entries) + 1, kg_col - 1, _("Total"), formats["bold"])
-            sheet.write(len(entries) + 1, kg_col, total, formats["kg_bold"])
+        return InventoryXlsx(self.env).render(data, entries)

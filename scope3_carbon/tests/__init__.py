@@ -26,3 +26,5 @@ from . import test_capture_edits
 from . import test_outbox_race
 from . import test_backfill
 from . import test_reconciliation
+from . import test_view_buttons
+from . import test_calculation_display

@@ -34,6 +34,8 @@ ACCESS_POLICY = {
     },
     # data entry of activities without ERP transactions: managers (four-eyes approval)
     "scope3.manual.activity": {"buyer": "", "user": "r", "auditor": "r", "manager": "rwcu"},
+    # the company's screening of the 15 categories, printed in the inventory
+    "scope3.category.relevance": {"buyer": "", "user": "r", "auditor": "r", "manager": "rwc"},
     # a transient report request (the figures are read from the ledger)
     "scope3.inventory.report.wizard": {
         "buyer": "",

@@ -141,3 +141,49 @@ class TestDashboard(Scope3Common):
         self.run_attribution()
         data = self.env["scope3.dashboard"].with_user(self.user).get_dashboard_data()
         self.assertEqual(data["freshness"]["pending"], 0)
+
+    def test_coverage_and_links_to_fix(self):
+        """The overview says what its figures cover: an unmapped line (500 USD) and an order
+        confirmed before the install (300 USD, no activity) are not calculated."""
+        unmapped = self.create_order([(self.unmapped, 1, 500.0)], date="2022-05-02 10:00:00")
+        unmapped.button_confirm()
+        self.run_attribution()
+        old = self.create_order([(self.steel, 1, 300.0)], date="2022-04-04 10:00:00")
+        old.with_context(scope3_capture_deferred=True).button_approve()
+        self.Event.search([("aggregateid", "=", str(old.id))]).unlink()
+        coverage = self.dashboard()["coverage"]
+        # lines: the 3 of the scenario + these 2; spend 10,000 + 1,000 + 1,000 + 500 + 300
+        self.assertEqual(coverage["line_count"], 5)
+        self.assertEqual(coverage["spend"], 12800.0)
+        self.assertEqual((coverage["unmapped"]["count"], coverage["unmapped"]["spend"]), (1, 500.0))
+        self.assertEqual(
+            (coverage["not_captured"]["count"], coverage["not_captured"]["spend"]), (1, 300.0)
+        )
+        self.assertEqual(coverage["pending"]["count"], 0)
+        self.assertEqual(coverage["lines_share"], 60.0)
+        # 12,000 / 12,800 = 93.75 %
+        self.assertEqual(coverage["spend_share"], 93.75)
+        # the links open what to fix
+        self.assertEqual(
+            self.env["scope3.activity"]
+            .search(coverage["unmapped"]["activity_domain"])
+            .purchase_order_id,
+            unmapped,
+        )
+        self.assertEqual(
+            self.env["purchase.order"].search(coverage["not_captured"]["order_domain"]), old
+        )
+
+    def test_period_and_months_in_the_users_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        with freeze_time("2022-12-20"):
+            # the web client sends the user's language in the context
+            data = (
+                self.env["scope3.dashboard"]
+                .with_user(self.manager)
+                .with_context(lang="fr_FR")
+                .get_dashboard_data()
+            )
+        self.assertEqual(data["months"][0]["name"], "janv. 2022")
+        self.assertIn("1 janvier 2022", data["period_label"])
+        self.assertIn("31 décembre 2022", data["period_label"])

@@ -232,7 +232,18 @@ class TestInventoryReport(Scope3Common):
         )
         self.assertTrue(sets["sets"][0]["licence"])
         self.assertEqual(sets["sets"][0]["licence"], self.epa_v13.licence)
-        self.assertEqual(sets["without_set"], {"kg": 1800.0, "count": 1})
+        # the entries without a factor set, by method: the supplier footprint's one
+        self.assertEqual(
+            [(line["key"], line["kg"], line["count"]) for line in sets["without_set"]],
+            [("supplier_specific", 1800.0, 1)],
+        )
+        # the primary-data appendix: the footprint, consistent with the primary share
+        [primary] = data["primary_data"]
+        self.assertEqual(
+            (primary["id"], primary["partner"], primary["kg"], primary["count"]),
+            (self.footprint.id, self.vendor.display_name, 1800.0, 1),
+        )
+        self.assertEqual(primary["kg"], data["totals"]["gross_primary_kg"])
         # no restatement in this scenario (test_restatement checks the section's figures)
         self.assertEqual(data["restatements"], [])
 
@@ -242,29 +253,43 @@ class TestInventoryReport(Scope3Common):
         self.assertEqual(report_type, "html")
         doc = html.fromstring(content)
 
-        def number(text):
-            return float(text.strip().replace(",", ""))
+        def text(element):
+            return " ".join(element.text_content().split())
 
-        self.assertEqual(number(doc.find_class("o_scope3_total_kg")[0].text_content()), 13594.0)
-        self.assertEqual(doc.find_class("o_scope3_total_count")[0].text_content().strip(), "5")
+        def number(element):
+            return float(text(element).replace(",", ""))
+
+        # t CO2e to two decimals: 13,594.000 kg = 13.59 t
+        self.assertEqual(text(doc.find_class("o_scope3_total_t")[0]), "13.59")
+        self.assertEqual(text(doc.find_class("o_scope3_total_count")[0]), "5")
+        self.assertEqual(text(doc.find_class("o_scope3_accounting_basis")[0]), "Market-based")
         rows = {int(row.get("data-category")): row for row in doc.xpath("//tr[@data-category]")}
         self.assertEqual(sorted(rows), list(range(1, 16)))
+        # market-based accounting: the parts of the method's result side by side, one
+        # figure per activity (7,870 location-based fallback + 1,800 supplier-specific)
         self.assertEqual(
             [
-                number(rows[1].find_class(cls)[0].text_content())
-                for cls in ("o_scope3_location", "o_scope3_market", "o_scope3_kg")
+                number(rows[1].find_class(cls)[0])
+                for cls in ("o_scope3_location", "o_scope3_market", "o_scope3_gross")
             ],
-            [7870.0, 1800.0, 9670.0],
+            [7.87, 1.8, 9.67],
         )
-        self.assertEqual(number(rows[2].find_class("o_scope3_kg")[0].text_content()), 3924.0)
-        self.assertEqual(rows[3].find_class("o_scope3_kg")[0].text_content().strip(), "0.000")
+        self.assertEqual(number(rows[2].find_class("o_scope3_gross")[0]), 3.92)
+        # a category without entries says so: "-", not 0.00
+        self.assertEqual(
+            [text(rows[3].find_class(cls)[0]) for cls in ("o_scope3_market", "o_scope3_gross")],
+            ["-", "-"],
+        )
+        self.assertIn("Supplier-specific", text(rows[1].find_class("o_scope3_method_mix")[0]))
+        # category 1: 1,800 / 9,670 = 18.61 % primary data
+        self.assertEqual(text(rows[1].find_class("o_scope3_category_primary")[0]), "18.61")
         [total_row] = doc.find_class("o_scope3_total_row")
         self.assertEqual(
             [
-                number(total_row.find_class(cls)[0].text_content())
-                for cls in ("o_scope3_location", "o_scope3_market", "o_scope3_kg")
+                number(total_row.find_class(cls)[0])
+                for cls in ("o_scope3_location", "o_scope3_market", "o_scope3_gross")
             ],
-            [11794.0, 1800.0, 13594.0],
+            [11.79, 1.8, 13.59],
         )
         pivot = {
             line["category_id"][0]: line["co2e_kg"]
@@ -272,32 +297,53 @@ class TestInventoryReport(Scope3Common):
         }
         for number_, row in rows.items():
             category = self.env["scope3.category"].search([("number", "=", number_)])
-            self.assertEqual(
-                number(row.find_class("o_scope3_kg")[0].text_content()),
-                pivot.get(category.id, 0.0),
-            )
+            if category.id in pivot:
+                self.assertEqual(
+                    number(row.find_class("o_scope3_gross")[0]), round(pivot[category.id] / 1000, 2)
+                )
         methods = {
-            row.get("data-method"): number(row.find_class("o_scope3_kg")[0].text_content())
+            row.get("data-method"): number(row.find_class("o_scope3_t")[0])
             for row in doc.xpath("//tr[@data-method]")
         }
-        self.assertEqual(methods, {"supplier_specific": 1800.0, "spend_based": 11794.0})
-        self.assertEqual(doc.find_class("o_scope3_dq_score")[0].text_content().strip(), "3.60")
+        self.assertEqual(methods, {"supplier_specific": 1.8, "spend_based": 11.79})
+        self.assertEqual(text(doc.find_class("o_scope3_dq_score")[0]), "3.60")
+        self.assertEqual(text(doc.find_class("o_scope3_primary_share")[0]), "13.24")
+        # ESRS E1-6 datapoints
+        self.assertEqual(number(doc.find_class("o_scope3_esrs_gross")[0]), 13.59)
         self.assertEqual(
-            doc.find_class("o_scope3_primary_share")[0].text_content().strip(), "13.24"
+            {
+                int(row.get("data-esrs-category")): number(row.xpath("td")[1])
+                for row in doc.find_class("o_scope3_esrs_category")
+            },
+            {1: 9.67, 2: 3.92},
         )
-        self.assertEqual(number(doc.find_class("o_scope3_base_kg")[0].text_content()), 8499.812)
-        self.assertIn("5,094.188", doc.find_class("o_scope3_base_change")[0].text_content())
-        self.assertIn(
-            "No restatement in the period",
-            doc.find_class("o_scope3_restatements")[0].text_content(),
-        )
+        self.assertEqual(text(doc.find_class("o_scope3_esrs_primary")[0]), "13.24")
+        self.assertEqual(text(doc.find_class("o_scope3_esrs_base_year")[0]), "2021")
+        # base year 2021: 8,499.812 kg = 8.50 t; change +5.09 t (+59.93 %)
+        self.assertEqual(number(doc.find_class("o_scope3_base_t")[0]), 8.5)
+        self.assertIn("5.09", text(doc.find_class("o_scope3_base_change")[0]))
+        self.assertIn("59.93", text(doc.find_class("o_scope3_base_change")[0]))
+        self.assertIn("No restatement", text(doc.find_class("o_scope3_restatements")[0]))
         [set_row] = doc.xpath(f"//tr[@data-factor-set='{self.epa_v13.id}']")
-        text = set_row.text_content()
         for value in (self.epa_v13.publisher, self.epa_v13.edition, self.epa_v13.licence):
-            self.assertIn(value, text)
-        self.assertEqual(number(set_row.find_class("o_scope3_kg")[0].text_content()), 11794.0)
-        # the company's header (external layout) and the period
-        self.assertIn(self.company.name, content.decode())
+            self.assertIn(value, text(set_row))
+        self.assertEqual(number(set_row.find_class("o_scope3_t")[0]), 11.79)
+        [primary_row] = doc.xpath(f"//tr[@data-footprint='{self.footprint.id}']")
+        self.assertIn(self.vendor.name, text(primary_row))
+        self.assertEqual(number(primary_row.find_class("o_scope3_t")[0]), 1.8)
+        # the company's header, the parts, the period in words, the sign-off block
+        self.assertIn(self.company.name, text(doc.find_class("o_scope3_company_header")[0]))
+        self.assertEqual(
+            [text(part) for part in doc.find_class("o_scope3_part")],
+            [f"Part {n} of 4" for n in range(1, 5)],
+        )
+        self.assertEqual(
+            text(doc.find_class("o_scope3_period")[0]), "January 1, 2022 to December 31, 2022"
+        )
+        self.assertTrue(doc.find_class("o_scope3_signoff"))
+        # no period close in this database: no section (scope3.period.close does not exist)
+        if "scope3.period.close" not in self.env:
+            self.assertFalse(doc.find_class("o_scope3_period_close"))
 
     def test_print_action(self):
         wizard = self.wizard(user=self.carbon_user)
@@ -322,30 +368,57 @@ class TestInventoryReport(Scope3Common):
             f"scope3_inventory_{self.company.name}_2022-01-01_2022-12-31.xlsx".replace(" ", "_"),
         )
         book = load_workbook(io.BytesIO(base64.b64decode(wizard.xlsx_file)), read_only=True)
-        self.assertEqual(book.sheetnames, ["Inventory", "Factor sets", "Entries"])
+        self.assertEqual(book.sheetnames, ["Inventory", "Primary data", "Factor sets", "Entries"])
         inventory = [row for row in book["Inventory"].iter_rows(values_only=True)]
         labels = {row[0]: row[1] for row in inventory if row and row[0]}
-        self.assertEqual(labels["Total kg CO2e"], 13594.0)
+        # the same figures as the PDF, in t CO2e (kept to the kg)
+        self.assertEqual(labels["Gross Scope 3 (t CO2e)"], 13.594)
+        self.assertEqual(labels["Gross Scope 3 GHG emissions (t CO2e)"], 13.594)
+        self.assertEqual(labels["Accounting basis"], "Market-based")
         self.assertEqual(labels["Entries"], 5)
         self.assertEqual(labels["Emission-weighted DQ score"], 3.6)
-        self.assertEqual(labels["Primary data share (%)"], 13.24)
+        self.assertEqual(labels["Share calculated from primary data (%)"], 13.24)
+        self.assertEqual(labels["Base year"], 2021)
+        self.assertEqual(labels["Base-year Scope 3 (t CO2e)"], 8.5)
+        self.assertEqual(
+            labels["Significant category 1. Purchased goods and services (t CO2e)"], 9.67
+        )
+        header = next(row for row in inventory if row and row[0] == "Category")
+        self.assertEqual(
+            header[:5],
+            (
+                "Category",
+                "Relevance",
+                "Location-based (t CO2e)",
+                "Market-based (t CO2e)",
+                "Gross, Market-based (t CO2e)",
+            ),
+        )
         categories = {
-            row[0]: row[1:4]
+            row[0]: row[1:5]
             for row in inventory
             if row and str(row[0])[:3] in ("1. ", "2. ", "3. ")
         }
         self.assertEqual(
             [categories[key] for key in sorted(categories)],
-            [(7870.0, 1800.0, 9670.0), (3924.0, 0.0, 3924.0), (0.0, 0.0, 0.0)],
+            [
+                ("Relevant", 7.87, 1.8, 9.67),
+                ("Relevant", 3.924, 0.0, 3.924),
+                ("Relevant", 0.0, 0.0, 0.0),
+            ],
         )
-        total_rows = [row for row in inventory if row and row[0] == "Total"]
-        self.assertEqual(total_rows[0][1:4], (11794.0, 1800.0, 13594.0))
+        total_rows = [row for row in inventory if row and row[0] == "Gross Scope 3"]
+        self.assertEqual(total_rows[0][2:5], (11.794, 1.8, 13.594))
+        primary = list(book["Primary data"].iter_rows(values_only=True))
+        self.assertEqual(primary[1][0], self.vendor.display_name)
+        self.assertEqual(primary[1][6:8], (1.8, 1))
         sets = list(book["Factor sets"].iter_rows(values_only=True))
         self.assertEqual(
             sets[1][:3], (self.epa_v13.name, self.epa_v13.publisher, self.epa_v13.edition)
         )
         self.assertEqual(sets[1][4], self.epa_v13.licence)
         self.assertEqual(sets[1][7:9], (11794.0, 4))
+        self.assertEqual(sets[2][0], "No factor set: Supplier-specific")
         self.assertEqual(sets[2][7:9], (1800.0, 1))
 
         rows = list(book["Entries"].iter_rows(values_only=True))
@@ -380,9 +453,7 @@ class TestInventoryReport(Scope3Common):
             ._render_qweb_html(REPORT, wizard.ids)
         )
         doc = html.fromstring(content)
-        self.assertEqual(
-            doc.find_class("o_scope3_total_kg")[0].text_content().strip(), "13,594.000"
-        )
+        self.assertEqual(doc.find_class("o_scope3_total_t")[0].text_content().strip(), "13.59")
         wizard.action_export_xlsx()
         self.assertTrue(wizard.xlsx_file)
 
@@ -412,3 +483,114 @@ class TestInventoryReport(Scope3Common):
         self.assertEqual(june["base_year"]["kg"], 8499.812)
         with self.assertRaises(ValidationError):
             self.wizard(date_from=date(2022, 12, 31), date_to=date(2022, 1, 1))
+
+    def test_relevance_screen_excluded_and_not_relevant(self):
+        """A manager screens the categories: category 2 excluded (with its reason) leaves the
+        gross figure and is printed apart; category 8 not relevant, with its reason."""
+        manager = new_test_user(
+            self.env, login="s3_relevance_manager", groups="scope3_carbon.group_scope3_manager"
+        )
+        Relevance = self.env["scope3.category.relevance"].with_user(manager)
+        action = Relevance.action_open_screen()
+        lines = Relevance.search(action["domain"])
+        self.assertEqual(len(lines.filtered(lambda line: line.company_id == self.company)), 15)
+        by_number = {line.category_id.number: line for line in lines}
+        with self.assertRaises(ValidationError):
+            by_number[2].relevance = "excluded"  # no reason
+        by_number[2].write(
+            {"relevance": "excluded", "reason": "Capital goods are reported by the parent."}
+        )
+        by_number[8].write({"relevance": "not_relevant", "reason": "No leased assets."})
+        by_number[1].methodology = "Spend-based with EPA USEEIO; supplier PCFs where verified."
+        data = self.data()
+        # gross = 13,594 - 3,924 (excluded category 2) = 9,670 kg
+        self.assertEqual(
+            (data["totals"]["gross_kg"], data["totals"]["excluded_kg"]), (9670.0, 3924.0)
+        )
+        # 1,800 / 9,670 = 18.61 % primary data
+        self.assertEqual(data["esrs"]["primary_share"], 18.61)
+        self.assertEqual([line["number"] for line in data["esrs"]["significant"]], [1])
+        content, __ = self.env["ir.actions.report"]._render_qweb_html(REPORT, self.wizard().ids)
+        doc = html.fromstring(content)
+        rows = {int(row.get("data-category")): row for row in doc.xpath("//tr[@data-category]")}
+        self.assertEqual(rows[2].get("data-relevance"), "excluded")
+        self.assertEqual(rows[2].find_class("o_scope3_gross")[0].text_content().strip(), "excluded")
+        notes = " ".join(doc.xpath("//tr[contains(@class, 'o_scope3_category_note')]//text()"))
+        for text in (
+            "Capital goods are reported by the parent.",
+            "No leased assets.",
+            "Spend-based with EPA USEEIO",
+        ):
+            self.assertIn(text, notes)
+        self.assertEqual(doc.find_class("o_scope3_total_t")[0].text_content().strip(), "9.67")
+        self.assertEqual(doc.find_class("o_scope3_excluded_t")[0].text_content().strip(), "3.92")
+
+    def test_location_based_never_adds_the_market_entries(self):
+        """With location-based accounting the gross figure is the location-based entries;
+        the market-based one (recorded before the switch) is beside it, not added."""
+        self.company.scope3_accounting_basis = "location"
+        data = self.data()
+        self.assertEqual(data["totals"]["gross_kg"], 11794.0)
+        self.assertEqual(data["bases_present"], ["location", "market"])
+        cat1 = data["categories"][0]
+        self.assertEqual(
+            (cat1["location_kg"], cat1["market_kg"], cat1["gross_kg"]), (7870.0, 1800.0, 7870.0)
+        )
+        # no market entry in category 2: no market figure ("-"), not 0.00
+        content, __ = self.env["ir.actions.report"]._render_qweb_html(REPORT, self.wizard().ids)
+        doc = html.fromstring(content)
+        rows = {int(row.get("data-category")): row for row in doc.xpath("//tr[@data-category]")}
+        self.assertEqual(rows[2].find_class("o_scope3_market")[0].text_content().strip(), "-")
+        self.assertEqual(doc.find_class("o_scope3_total_t")[0].text_content().strip(), "11.79")
+        # only location-based entries in the period: no market column at all
+        only_location = self.Report._scope3_report_data(
+            self.company, "2022-01-01", "2022-12-31", "location"
+        )
+        self.assertEqual(only_location["bases_present"], ["location"])
+
+    def test_coverage_shows_what_is_not_calculated(self):
+        """An unmapped line and an order never captured (confirmed before the install) are
+        "not calculated" in the PDF's coverage section, with their spend, not 0.000."""
+        unmapped_order = self.create_order([(self.unmapped, 1, 500.0)], date="2022-05-02 10:00:00")
+        unmapped_order.button_confirm()
+        self.run_attribution()
+        # an order confirmed before the add-on was installed: no event, no activity
+        old_order = self.create_order([(self.steel, 1, 300.0)], date="2022-04-04 10:00:00")
+        old_order.with_context(scope3_capture_deferred=True).button_approve()
+        self.Event.search([("aggregateid", "=", str(old_order.id))]).unlink()
+        self.assertEqual(old_order.state, "purchase")
+        self.assertFalse(old_order.order_line.scope3_activity_ids)
+        self.assertEqual(old_order.order_line.scope3_status, "not_captured")
+        self.assertEqual(unmapped_order.order_line.scope3_status, "unmapped")
+        self.assertTrue(unmapped_order.order_line.scope3_status_reason)
+        self.assertEqual(unmapped_order.scope3_status, "not_calculated")
+        coverage = self.data()["coverage"]
+        # the scenario's 3 confirmed lines of 2022 (the cancelled order is not a purchase)
+        # + these 2
+        self.assertEqual((coverage["line_count"], coverage["not_calculated_count"]), (5, 2))
+        self.assertEqual(coverage["lines_share"], 60.0)
+        # spend with a figure: 10,000 + 1,000 + 2,000 of 13,800 USD = 94.20 %
+        self.assertEqual(coverage["spend_share"], 94.2)
+        content, __ = self.env["ir.actions.report"]._render_qweb_html(REPORT, self.wizard().ids)
+        doc = html.fromstring(content)
+        statuses = {
+            row.get("data-status"): row.text_content()
+            for row in doc.xpath(
+                "//table[contains(@class, 'o_scope3_coverage_lines')]//tr[@data-status]"
+            )
+        }
+        self.assertEqual(set(statuses), {"unmapped", "not_captured"})
+        self.assertIn("Not calculated", statuses["unmapped"])
+        self.assertIn(old_order.name, statuses["not_captured"])
+        self.assertNotIn("0.000", statuses["not_captured"])
+        # the fix: calculating the order sends it to the ledger
+        old_order.action_scope3_calculate()
+        self.run_attribution()
+        self.assertEqual(old_order.order_line.scope3_status, "calculated")
+        # 300 USD x 0.787 = 236.100 kg, what the order's CO2e button opens
+        self.assertEqual(old_order.scope3_ledger_kg, 236.1)
+        action = old_order.action_view_scope3_entries()
+        self.assertEqual(
+            round(sum(self.Entry.search(action["domain"]).mapped("co2e_kg")), 3),
+            old_order.scope3_ledger_kg,
+        )

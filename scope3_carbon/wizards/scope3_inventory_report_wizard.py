@@ -39,8 +39,30 @@ class Scope3InventoryReportWizard(models.TransientModel):
         help="Entries carry the basis of the factor they used: with market-based accounting, "
         "an entry without a supplier-specific or contractual factor is location-based.",
     )
+    lang = fields.Selection(
+        selection="_scope3_lang_selection",
+        string="Language",
+        default=lambda self: self._scope3_default_lang(),
+        help="Language of the PDF and the XLSX: the company's by default.",
+    )
     xlsx_file = fields.Binary(string="XLSX", readonly=True, attachment=False)
     xlsx_name = fields.Char(readonly=True)
+
+    @api.model
+    def _scope3_lang_selection(self):
+        return self.env["res.lang"].get_installed()
+
+    @api.model
+    def _scope3_default_lang(self):
+        installed = dict(self.env["res.lang"].get_installed())
+        for lang in (self.env.company.partner_id.lang, self.env.lang, "en_US"):
+            if lang in installed:
+                return lang
+        return next(iter(installed), False)
+
+    def _scope3_report_lang(self):
+        self.ensure_one()
+        return self.lang or self._scope3_default_lang()
 
     @api.constrains("date_from", "date_to")
     def _check_dates(self):
@@ -66,7 +88,7 @@ class Scope3InventoryReportWizard(models.TransientModel):
 
     def action_export_xlsx(self):
         self.ensure_one()
-        Report = self.env["scope3.inventory.report"]
+        Report = self.env["scope3.inventory.report"].with_context(lang=self._scope3_report_lang())
         data = Report._scope3_report_data(self.company_id, self.date_from, self.date_to, self.basis)
         content = Report._scope3_report_xlsx(data, Report._scope3_report_entries(data["domain"]))
         self.write(

@@ -1,12 +1,7 @@
 /** @odoo-module **/
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import { Component, onWillStart, useState } from "@odoo/owl";
-import {
-    deserializeDate,
-    deserializeDateTime,
-    formatDate,
-    formatDateTime,
-} from "@web/core/l10n/dates";
+import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { formatFloat } from "@web/core/utils/numbers";
@@ -28,6 +23,10 @@ export class Scope3Dashboard extends Component {
         this.orm = useService("orm");
         this.actionService = useService("action");
         this.state = useState({ data: null, period: "12m" });
+        this.labels = {
+            unmapped: _t("Unmapped Activities"),
+            waiting: _t("Orders not calculated yet"),
+        };
         onWillStart(() => this.load());
     }
 
@@ -40,10 +39,6 @@ export class Scope3Dashboard extends Component {
     async setPeriod(period) {
         this.state.period = period;
         await this.load();
-    }
-
-    formatDay(value) {
-        return formatDate(deserializeDate(value));
     }
 
     /** A UTC datetime of the server in the user's timezone. */
@@ -105,6 +100,18 @@ export class Scope3Dashboard extends Component {
         const freshness = this.state.data.freshness;
         if (freshness.can_open) {
             return this.openRecords("scope3.outbox.event", freshness.domain, _t("Events to process"));
+        }
+    }
+
+    /** The orders with lines still without a figure (waiting or never captured). */
+    openWaiting() {
+        const coverage = this.state.data.coverage;
+        const ids = [
+            ...coverage.pending.order_domain[0][2],
+            ...coverage.not_captured.order_domain[0][2],
+        ];
+        if (ids.length) {
+            return this.openRecords("purchase.order", [["id", "in", ids]], this.labels.waiting);
         }
     }
 

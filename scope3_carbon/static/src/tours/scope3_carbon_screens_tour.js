@@ -1,0 +1,156 @@
+/** @odoo-module **/
+// License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import { browser } from "@web/core/browser/browser";
+import { rpc } from "@web/core/network/rpc";
+import { registry } from "@web/core/registry";
+
+/** Resolve with what ``check`` returns once it is truthy; fail after ``timeout`` ms. */
+async function waitFor(check, what, timeout = 10000) {
+    const start = Date.now();
+    for (;;) {
+        const result = check();
+        if (result) {
+            return result;
+        }
+        if (Date.now() - start > timeout) {
+            throw new Error(`Timeout: ${what}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+}
+
+/** The steps that open a menu item of the Carbon app by its XML id (any language). */
+function openMenu(section, item) {
+    return [
+        {
+            content: `Open the ${section} menu`,
+            trigger: `.o_main_navbar .o_menu_sections [data-menu-xmlid='scope3_carbon.${section}']`,
+            run: "click",
+        },
+        {
+            content: `Open ${item}`,
+            trigger: `.o-dropdown--menu [data-menu-xmlid='scope3_carbon.${item}']`,
+            run: "click",
+        },
+    ];
+}
+
+/**
+ * Every screen of the Carbon app a manager works with, by their technical names only, so
+ * that the same tour runs in every language (tests/test_ui.py runs it in en_US and fr_FR and
+ * fails on any JS error): the overview, an emission entry and its readable calculation, its
+ * purchase order and the order's CO2e button, the Emission Analysis pivot, a restatement,
+ * and the inventory wizard's XLSX export and PDF.
+ */
+registry.category("web_tour.tours").add("scope3_carbon_screens_tour", {
+    url: "/odoo/action-scope3_carbon.scope3_dashboard_action",
+    steps: () => [
+        {
+            content: "The overview shows its total and its coverage",
+            trigger: ".o_scope3_dashboard .o_scope3_card_total .o_scope3_total_kg",
+        },
+        {
+            trigger: ".o_scope3_dashboard .o_scope3_coverage",
+        },
+        ...openMenu("scope3_menu_ledger", "scope3_emission_entry_menu"),
+        {
+            content: "Open the tour's entry",
+            trigger: ".o_list_view .o_data_row:contains(Tour Steel Mill) td.o_data_cell[name=category_id]",
+            run: "click",
+        },
+        {
+            content: "The entry shows its calculation step by step",
+            trigger: ".o_form_view .o_scope3_calculation .o_scope3_calculation_step",
+        },
+        {
+            content: "Open its purchase order",
+            trigger: ".o_form_view .o_field_widget[name=purchase_order_id] a.o_form_uri",
+            run: "click",
+        },
+        {
+            content: "The order's unmapped line says it is not calculated",
+            trigger: ".o_form_view .o_field_widget[name=order_line] .o_scope3_not_calculated",
+        },
+        {
+            content: "The CO2e button opens the entries the total is made of",
+            trigger: ".o_form_view .oe_stat_button[name=action_view_scope3_entries]",
+            run: "click",
+        },
+        {
+            trigger: ".o_list_view .o_data_row:contains(Tour Steel Mill)",
+        },
+        ...openMenu("scope3_menu_reporting", "scope3_emission_analysis_menu"),
+        {
+            content: "The pivot opens with its measures",
+            trigger: ".o_pivot table .o_pivot_measure_row",
+        },
+        ...openMenu("scope3_menu_ledger", "scope3_restatement_menu"),
+        {
+            content: "Open the tour's restatement",
+            trigger: ".o_list_view .o_data_row:contains(Tour restatement) td.o_data_cell",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_view .o_field_widget[name=state]",
+        },
+        ...openMenu("scope3_menu_configuration", "scope3_category_relevance_menu"),
+        {
+            content: "The category relevance screen lists the categories",
+            trigger: ".o_list_view .o_data_row",
+        },
+        ...openMenu("scope3_menu_reporting", "scope3_inventory_report_menu"),
+        {
+            content: "The inventory wizard opens on this year",
+            trigger: ".modal .o_scope3_inventory_wizard .o_field_widget[name=date_from] input",
+            run() {
+                // the XLSX is downloaded in a new tab: keep its address to fetch it instead
+                browser.open = (url) => {
+                    window.scope3XlsxUrl = url;
+                };
+            },
+        },
+        {
+            content: "Export the XLSX",
+            trigger: ".modal:has(.o_scope3_inventory_wizard) .modal-footer button[name=action_export_xlsx]",
+            run: "click",
+        },
+        {
+            content: "The XLSX file is a workbook",
+            trigger: ".modal:has(.o_scope3_inventory_wizard)",
+            async run() {
+                const url = await waitFor(() => window.scope3XlsxUrl, "the XLSX download");
+                const response = await fetch(url);
+                const bytes = new Uint8Array(await response.arrayBuffer());
+                // an XLSX file is a ZIP archive: "PK"
+                if (!response.ok || bytes[0] !== 0x50 || bytes[1] !== 0x4b) {
+                    throw new Error(`The XLSX download failed: ${response.status}`);
+                }
+            },
+        },
+        {
+            content: "Print the PDF",
+            trigger: ".modal:has(.o_scope3_inventory_wizard) .modal-footer button[name=action_print_pdf]",
+            run: "click",
+        },
+        {
+            content: "The report is printed (downloaded, or shown as HTML without wkhtmltopdf)",
+            trigger: "body:not(:has(.o_scope3_inventory_wizard))",
+            async run() {
+                const state = await rpc("/report/check_wkhtmltopdf");
+                if (["ok", "upgrade"].includes(state)) {
+                    return;
+                }
+                const total = await waitFor(
+                    () =>
+                        document
+                            .querySelector(".o_action_manager iframe")
+                            ?.contentDocument?.querySelector(".o_scope3_inventory .o_scope3_total_t"),
+                    "the inventory report in the HTML report view"
+                );
+                if (!/\d/.test(total.textContent)) {
+                    throw new Error(`No total in the report: ${total.textContent}`);
+                }
+            },
+        },
+    ],
+});
