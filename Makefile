@@ -4,11 +4,11 @@ SHELL := /bin/bash
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help bootstrap run test lint fix bench screenshots
+.PHONY: help bootstrap run test test-stream lint fix bench screenshots
 
 help: ## list the targets
 	@echo "Scope 3 Carbon add-ons for Odoo 18.0 - make targets:"
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## (.*)/  make \1\t\2/' | expand -t 20
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 20
 
 bootstrap: ## create the virtualenv (Odoo 18.0 requirements + ours); idempotent
 	@bash scripts/bootstrap.sh
@@ -18,6 +18,9 @@ run: ## serve Odoo with our add-ons and demo data on 127.0.0.1 (RUN_DB, ODOO_HTT
 
 test: ## pytest tests/ + Odoo tests of every add-on on a fresh database (TEST_DB, KEEP_DB=1)
 	@bash scripts/test.sh
+
+test-stream: ## the outbox streamed by logical replication (pgoutput slot) on a temporary cluster
+	@bash scripts/test_outbox_stream.sh
 
 lint: ## ruff check + ruff format --check + pylint-odoo mandatory checks
 	@bash scripts/lint.sh

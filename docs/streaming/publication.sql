@@ -1,0 +1,14 @@
+-- The publication that streams the Scope 3 outbox (table scope3_outbox_event of the add-on
+-- scope3_carbon) through PostgreSQL logical replication, for Debezium's PostgreSQL connector
+-- (plugin.name=pgoutput, publication.name=scope3_outbox, publication.autocreate.mode=disabled)
+-- or any other pgoutput consumer (scripts/outbox_stream_consume.py).
+--
+-- Run it once in Odoo's database, as the owner of the table (Odoo's database user) or a
+-- superuser, after scope3_carbon is installed. The server needs wal_level = logical.
+--
+-- publish = 'insert': an event is a row inserted by the transaction that changed the
+-- document; the attribution cron then updates the row (state, attempts, processed_at) and
+-- those updates are not events, so they are not published. Hence no REPLICA IDENTITY change
+-- is needed either (it only matters for published updates and deletes).
+-- tests/test_outbox_stream.py runs this very file on a temporary cluster.
+CREATE PUBLICATION scope3_outbox FOR TABLE scope3_outbox_event WITH (publish = 'insert');
