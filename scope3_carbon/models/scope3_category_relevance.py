@@ -93,8 +93,10 @@ class Scope3CategoryRelevance(models.Model):
 
     @api.model
     def _scope3_by_category(self, company):
-        """``{category id: relevance line}`` of a company (lines created when missing)."""
-        return {line.category_id.id: line for line in self._scope3_ensure(company)}
+        """``{category id: relevance line}`` of a company; a category without a line is
+        relevant (read only: reports run in read-only transactions)."""
+        lines = self.search([("company_id", "=", company.id)])
+        return {line.category_id.id: line for line in lines}
 
     def action_open_screen(self, *args):
         """The relevance screen of the companies selected in the switcher."""

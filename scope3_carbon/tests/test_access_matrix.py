@@ -49,6 +49,10 @@ ACCESS_POLICY = {
     # reconciliation sweeps and their findings: written by the cron only
     "scope3.reconciliation.run": {"buyer": "", "user": "", "auditor": "r", "manager": "r"},
     "scope3.reconciliation.line": {"buyer": "", "user": "", "auditor": "r", "manager": "r"},
+    # the ledger's chain heads: moved by the sealer only (trigger), read by auditors
+    "scope3.ledger.head": {"buyer": "", "user": "", "auditor": "r", "manager": "r"},
+    # period closes: requested and approved by managers, append-only once done (trigger)
+    "scope3.period.close": {"buyer": "", "user": "r", "auditor": "r", "manager": "rwcu"},
 }
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 

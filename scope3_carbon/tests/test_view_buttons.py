@@ -142,6 +142,26 @@ class TestViewButtons(Scope3Common, HttpCase):
             }
         )
         cls.records["account.move"] = bill
+        run = cls.env["scope3.reconciliation.run"].sudo().create({})
+        cls.records.update(
+            {
+                "res.config.settings": cls.env["res.config.settings"].create({}),
+                "scope3.backfill": cls.env["scope3.backfill"].create({"date_from": "2022-01-01"}),
+                "scope3.reconciliation.run": run,
+                "scope3.reconciliation.line": cls.env["scope3.reconciliation.line"]
+                .sudo()
+                .create(
+                    {
+                        "run_id": run.id,
+                        "activity_id": cls.records["scope3.activity"][:1].id,
+                        "kind": "drift",
+                    }
+                ),
+                "scope3.period.close": cls.env["scope3.period.close"].create(
+                    {"date_to": "2021-12-31"}
+                ),
+            }
+        )
 
     def click(self, model, method, ids):
         """The web client's call of an object button."""
