@@ -111,7 +111,11 @@ class TestMenus(Scope3Common):
                     else:
                         if action["type"] == "ir.actions.server":
                             # a server action that opens a window (e.g. Category Relevance)
-                            action = menu.action.with_user(user).run()
+                            action = dict(menu.action.with_user(user).run())
+                            action.setdefault(
+                                "views", [(False, mode) for mode in action["view_mode"].split(",")]
+                            )
+                            action["domain"] = repr(action.get("domain") or [])
                         self.assertEqual(action["type"], "ir.actions.act_window")
                         self.assertTrue(self.open_window_action(user, action))
                     opened[group].add(menu.get_external_id()[menu.id])

@@ -82,7 +82,7 @@ class TestViewButtons(Scope3Common, HttpCase):
             password="s3_button_clicker",
             groups="scope3_carbon.group_scope3_manager,scope3_carbon.group_scope3_auditor,"
             "purchase.group_purchase_manager,stock.group_stock_manager,"
-            "account.group_account_manager,base.group_partner_manager",
+            "account.group_account_manager,base.group_partner_manager,base.group_system",
         )
         order = cls.create_order([(cls.steel, 10, 100.0), (cls.unmapped, 1, 50.0)])
         order.button_confirm()

@@ -87,7 +87,7 @@ registry.category("web_tour.tours").add("scope3_carbon_manager_tour", {
                     () =>
                         document
                             .querySelector(".o_action_manager iframe")
-                            ?.contentDocument?.querySelector(".o_scope3_inventory .o_scope3_total_kg"),
+                            ?.contentDocument?.querySelector(".o_scope3_inventory .o_scope3_total_t"),
                     "the inventory report in the HTML report view"
                 );
                 if (!/\d/.test(total.textContent)) {
