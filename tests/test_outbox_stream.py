@@ -181,9 +181,7 @@ def test_idempotency_keys_name_the_document_and_the_transaction(stream):
     """One event per document per transaction: the key is document, transaction and a
     sequence number; the event's type is a column of its own."""
     keys = [e.idempotency_key for e in stream["events"]]
-    assert keys == [
-        f"{at}:{aid}:{txid}:0" for at, aid, _kind, txid in _expected(stream["steps"])
-    ]
+    assert keys == [f"{at}:{aid}:{txid}:0" for at, aid, _kind, txid in _expected(stream["steps"])]
     assert len(set(keys)) == len(keys)
 
 
