@@ -398,6 +398,7 @@ class Scope3Activity(models.Model):
         Activity = self
         no_rule = self.env["scope3.mapping.rule"]
         sources = self._scope3_expand_energy(plans, sources)
+        pins = self._scope3_pinned_candidates()
         groups = defaultdict(list)
         for item in sources:
             groups[(item[2]["company"], item[2]["date"])].append(item)
@@ -411,6 +412,7 @@ class Scope3Activity(models.Model):
             resolved = iter(resolved)
             rates = company._scope3_rates_getter(date)
             for key, stage, source in items:
+                plan = plans[key]
                 if "candidates" in source:
                     candidates, path, rule = (
                         source["candidates"],
@@ -419,7 +421,9 @@ class Scope3Activity(models.Model):
                     )
                 else:
                     candidates, path, rule = next(resolved)
-                plan = plans[key]
+                    pinned = pins.get((plan["activity"].id, stage))
+                    if pinned:
+                        candidates, path = pinned
                 if rule.category_id:
                     plan["activity_vals"]["category_id"] = rule.category_id.id
                 if plan.get("keep"):
@@ -449,6 +453,48 @@ class Scope3Activity(models.Model):
             for figures in plan["stages"].values():
                 for figure in figures:
                     figure["entry_vals"]["category_id"] = category
+
+    @api.model
+    def _scope3_pinned_candidates(self):
+        """Factor candidates pinned to what the ledger used, when the context asks for it.
+
+        ``scope3_pinned_entries`` (context) maps ``(activity id, stage)`` to the id of the
+        stage's active entry. The stage is then computed with that entry's factor (or
+        supplier footprint) and resolution path, whatever the resolution chain would
+        choose today: the reconciliation sweep compares the ledger with its documents
+        under the factor versions the entries used, so that a newer factor set, a new
+        mapping rule or a changed setting is never taken for a drift (those move the
+        ledger through a restatement), and it heals a drift with the same versions.
+
+        :return: dict ``(activity id, stage)`` -> ``(candidates, path)``
+        """
+        pinned = self.env.context.get("scope3_pinned_entries")
+        if not pinned:
+            return {}
+        entries = self.env["scope3.emission.entry"].sudo().browse(sorted(set(pinned.values())))
+        by_id = {entry.id: entry for entry in entries}
+        pins = {}
+        for key, entry_id in pinned.items():
+            entry = by_id[entry_id]
+            record = entry.supplier_footprint_id or entry.factor_id
+            if not record or not entry.resolution_level:
+                continue
+            path = json.loads(entry.trace).get("subject", {}).get("resolution_path") or []
+            if not path:
+                continue
+            candidate = {
+                "level": entry.resolution_level,
+                "kind": "spend" if entry.method == "spend_based" else "activity",
+                "key": path[-1].get("key"),
+            }
+            if entry.supplier_footprint_id:
+                candidate["footprint"] = entry.supplier_footprint_id
+            else:
+                candidate["factor"] = entry.factor_id
+            if entry.mapping_rule_id:
+                candidate["rule"] = entry.mapping_rule_id
+            pins[key] = ([candidate], [dict(step) for step in path[:-1]])
+        return pins
 
     @api.model
     def _scope3_expand_energy(self, plans, sources):

@@ -1,5 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
+from odoo.osv import expression
+
+from .scope3_emission_entry import STAGES
 
 DEFAULT_CHUNK_SIZE = 200
 #: activity fields compared with the source's current values to name the cause of a drift
@@ -18,11 +21,13 @@ class Scope3ReconciliationRun(models.Model):
     """A sweep of the ledger against a fresh computation of every activity.
 
     The safety net behind every capture path: for each activity (in chunks of one
-    transaction), the figures its sources give now are computed exactly as the next
-    event of its document would compute them (``scope3.activity._scope3_plans``: same
-    resolution chain, factors by date, trace hashes) and compared with its active
-    entries. An activity whose ledger differs is a *drift*: it is recorded (with its
-    cause) and healed through the normal path, an outbox event of its document processed
+    transaction), the figures its sources give now are computed as the next event of
+    its document would compute them (``scope3.activity._scope3_plans``: same stages,
+    rates by date, trace hashes) but with the factor versions its entries used
+    (``_scope3_pins``), and compared with its active entries. A newer factor set, a new
+    mapping rule or a changed setting is not a drift: it moves the ledger through a
+    restatement, never silently through the sweep. An activity whose ledger differs is
+    a *drift*: it is recorded (with its cause) and healed through the normal path, an outbox event of its document processed
     at once (reversal + new entry). Documents with an event still pending or being
     processed are skipped: their figures are on their way. Activities of a purchase line
     with a negative quantity are attributed as the document says and flagged.
@@ -108,9 +113,10 @@ class Scope3ReconciliationRun(models.Model):
             return 0
         busy = self._scope3_busy_documents()
         todo = activities.filtered(lambda a: self._scope3_document(a) not in busy)
-        drifts, lines = self._scope3_compare(todo)
+        pins = self._scope3_pins(todo)
+        drifts, lines = self._scope3_compare(todo, pins)
         flags = self._scope3_flags(todo)
-        healed = self._scope3_heal(drifts)
+        healed = self._scope3_heal(drifts, pins)
         line_vals = []
         for activity, values in drifts.items():
             line_vals.append(dict(values, run_id=self.id, healed=activity in healed))
@@ -150,6 +156,25 @@ class Scope3ReconciliationRun(models.Model):
         return ("scope3.manual.activity", int((activity.source_key or "x:0").split(":")[1]))
 
     @api.model
+    def _scope3_document_activities(self, documents):
+        """Every activity of these documents ((model, id) pairs)."""
+        fields_by_model = {
+            "purchase.order": "purchase_order_id",
+            "stock.picking": "picking_id",
+            "account.move": "account_move_id",
+        }
+        ids_by_model = {}
+        for model, res_id in documents:
+            ids_by_model.setdefault(model, []).append(res_id)
+        domains = [
+            [(fields_by_model[model], "in", ids)]
+            if model in fields_by_model
+            else [("source_key", "in", [f"{model}:{res_id}" for res_id in ids])]
+            for model, ids in ids_by_model.items()
+        ]
+        return self.env["scope3.activity"].sudo().search(expression.OR(domains))
+
+    @api.model
     def _scope3_busy_documents(self):
         self.env["scope3.outbox.event"].flush_model()
         self.env.cr.execute(
@@ -159,11 +184,27 @@ class Scope3ReconciliationRun(models.Model):
         return {(model, int(res_id)) for model, res_id in self.env.cr.fetchall()}
 
     @api.model
-    def _scope3_compare(self, activities):
+    def _scope3_pins(self, activities):
+        """The entry whose factor version each (activity, stage) is recomputed with: the
+        stage's only active entry (see ``scope3.activity._scope3_pinned_candidates``).
+        Stages with several active figures (energy components, transport legs) bring
+        their own factors; stages with none are resolved as the live path would."""
+        active = activities._scope3_active_entries([code for code, _label in STAGES])
+        return {
+            (activity.id, stage): entries.id
+            for (activity, stage), entries in active.items()
+            if len(entries) == 1
+        }
+
+    @api.model
+    def _scope3_compare(self, activities, pins):
         """Drifted activities of these, with their figures and cause, and how many were
-        checked. Nothing is written."""
+        checked. Nothing is written.
+
+        :param dict pins: see ``_scope3_pins``
+        """
         Activity = self.env["scope3.activity"].sudo()
-        plans = activities._scope3_plans()
+        plans = activities.with_context(scope3_pinned_entries=pins)._scope3_plans()
         stages = {stage for plan in plans for stage in plan.get("stages", {})}
         active = activities._scope3_active_entries(stages)
         drifts = {}
@@ -250,16 +291,19 @@ class Scope3ReconciliationRun(models.Model):
         }
 
     @api.model
-    def _scope3_heal(self, drifts):
+    def _scope3_heal(self, drifts, pins):
         """Heal drifted activities through the live path: one outbox event per document,
-        processed now. Returns the activities whose event succeeded."""
+        processed now, with the factor versions the entries used (``pins``). Returns the
+        activities whose event succeeded."""
         if not drifts:
             return set()
-        Event = self.env["scope3.outbox.event"].sudo()
         by_document = {}
         for activity in drifts:
             model, res_id = self._scope3_document(activity)
             by_document.setdefault((model, res_id), []).append(activity)
+        # the event recomputes every activity of its documents, some beyond this chunk
+        pins = {**self._scope3_pins(self._scope3_document_activities(by_document)), **pins}
+        Event = self.env["scope3.outbox.event"].sudo().with_context(scope3_pinned_entries=pins)
         vals = []
         for model, res_id in by_document:
             record = self.env[model].sudo().browse(res_id).exists()

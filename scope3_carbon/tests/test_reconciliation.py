@@ -9,7 +9,7 @@ Figures: EPA USEEIO v1.3 with margins (shipped ``data/scope3.factor.csv``), NAIC
 import math
 
 from odoo.exceptions import ValidationError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from ..core import calculation
 from .common import Scope3Common
@@ -67,6 +67,62 @@ class TestReconciliation(Scope3Common):
         # after the sweep, ledger == fresh computation: a new sweep finds nothing
         again = self._sweep()
         self.assertEqual((again.checked_count, again.drift_count), (3, 0))
+
+    def _switch_to_other_set(self):
+        """The manager chooses another spend-based set (a test edition where NAICS 331110
+        is 0.9 kg CO2e per 2022 USD) without restating: what was counted stays on v1.3."""
+        factor_set = self.env["scope3.factor.set"].create(
+            {
+                "name": "EPA supply chain factors, reconciliation test edition",
+                "source": "epa_supply_chain",
+                "publisher": "US EPA",
+                "edition": "v9.8-test",
+                "edition_date": "2025-01-01",
+                "valid_from": "2022-01-01",
+                "gwp_basis": "ar5",
+                "factor_type": "spend",
+                "currency_id": self.usd.id,
+                "price_year": 2022,
+                "price_basis": "purchaser",
+                "data_year": 2022,
+                "region": "US",
+                "factor_ids": [
+                    (0, 0, {"key": key, "name": name, "value": value, "unit": "kg CO2e/2022 USD"})
+                    for key, name, value in (
+                        ("331110", "Iron and Steel Mills", 0.9),
+                        ("327310", "Cement Manufacturing", 3.5),
+                    )
+                ],
+            }
+        )
+        manager = new_test_user(
+            self.env, login="s3_recon_manager", groups="scope3_carbon.group_scope3_manager"
+        )
+        factor_set.with_user(manager).action_publish()
+        self.company.scope3_spend_factor_set_id = factor_set
+        return factor_set
+
+    def test_newer_factor_version_is_not_a_drift(self):
+        """The sweep recomputes with the factor versions the entries used: a newer set
+        chosen in the settings reaches the ledger through a restatement, never silently."""
+        order = self._confirmed()
+        self._switch_to_other_set()
+        run = self._sweep()
+        self.assertEqual((run.checked_count, run.drift_count, run.healed_count), (3, 0, 0))
+        self.assertEqual(self._net(order), 1258.1)
+        self.assertEqual(self.entries_of(order).factor_set_id, self.epa_v13)
+
+    def test_drift_healed_with_the_factor_version_the_entries_used(self):
+        order = self._confirmed()
+        self._switch_to_other_set()
+        line = order.order_line.sorted("id")[0]
+        line.with_context(scope3_no_capture=True).product_qty = 20
+        run = self._sweep()
+        self.assertEqual((run.drift_count, run.healed_count), (1, 1))
+        # still EPA v1.3 331110 = 0.787: 20 x 100 x 0.787 = 1574.000 (not 0.9 -> 1800)
+        self.assertEqual((run.line_ids.ledger_kg, run.line_ids.fresh_kg), (787.0, 1574.0))
+        self.assertEqual(self._net(order), 2045.1)
+        self.assertEqual(self.entries_of(order).factor_set_id, self.epa_v13)
 
     def test_negative_quantity_attributed_and_flagged_once(self):
         order = self.create_order([(self.steel, 10, 100.0), (self.steel, -2, 100.0)])
