@@ -27,10 +27,11 @@ class Scope3ReconciliationRun(models.Model):
     (``_scope3_pins``), and compared with its active entries. A newer factor set, a new
     mapping rule or a changed setting is not a drift: it moves the ledger through a
     restatement, never silently through the sweep. An activity whose ledger differs is
-    a *drift*: it is recorded (with its cause) and healed through the normal path, an outbox event of its document processed
-    at once (reversal + new entry). Documents with an event still pending or being
-    processed are skipped: their figures are on their way. Activities of a purchase line
-    with a negative quantity are attributed as the document says and flagged.
+    a *drift*: it is recorded (with its cause) and healed through the normal path, an
+    outbox event of its document processed at once (reversal + new entry). Documents
+    with an event still pending or being processed are skipped: their figures are on
+    their way. Activities of a purchase line with a negative quantity are attributed as
+    the document says and flagged.
 
     A cron rather than an agent: the sweep belongs to the ledger (``scope3_carbon``) and
     must run without the agents add-on; the agents can read its drift lines.
