@@ -40,6 +40,9 @@ class Scope3Backfill(models.Model):
     date_from = fields.Date(
         string="Since",
         required=True,
+        default=lambda self: fields.Date.today().replace(
+            month=1, day=1, year=fields.Date.today().year - 1
+        ),
         help="Documents dated on or after this day are attributed (order date, transfer "
         "date, accounting date).",
     )

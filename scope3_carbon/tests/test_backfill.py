@@ -7,6 +7,7 @@ Figures: EPA USEEIO v1.3 with margins (shipped ``data/scope3.factor.csv``), NAIC
 USD from 2022-01-01, 0.8 from 2022-07-01).
 """
 
+from odoo import fields
 from odoo.tests import Form, tagged
 
 from .common import Scope3Common
@@ -197,3 +198,23 @@ class TestBackfill(Scope3Common):
         action = settings.action_scope3_start_backfill()
         run = self.env["scope3.backfill"].browse(action["res_id"])
         self.assertEqual((run.state, str(run.date_from)), ("running", "2022-01-01"))
+
+    def test_offered_right_after_install(self):
+        """After the installation Odoo launches the open to-dos (``ir.module.module.next``,
+        what the Apps screen does once a module is installed): the history form, with the
+        start of last year proposed, from which the administrator starts the run."""
+        todo = self.env.ref("scope3_carbon.scope3_backfill_todo")
+        todo.state = "open"  # as after a fresh installation (the test database's ran)
+        self.env["ir.actions.todo"].search([("id", "!=", todo.id)]).state = "done"
+        admin = self.env.ref("base.user_admin")
+        action = self.env["ir.module.module"].with_user(admin).next()
+        self.assertEqual((action["res_model"], action["view_mode"]), ("scope3.backfill", "form"))
+        self.assertEqual(todo.state, "done")  # offered once
+        form = Form(self.env["scope3.backfill"].with_user(admin).with_context(action["context"]))
+        last_year = fields.Date.today().year - 1
+        self.assertEqual(str(form.date_from), f"{last_year}-01-01")
+        form.date_from = "2022-01-01"
+        run = form.save()
+        run.with_user(admin).action_start()
+        self._run_to_end(run)
+        self.assertEqual(run.state, "done")
