@@ -210,7 +210,7 @@ class TestBackfill(Scope3Common):
         action = self.env["ir.module.module"].with_user(admin).next()
         self.assertEqual((action["res_model"], action["view_mode"]), ("scope3.backfill", "form"))
         self.assertEqual(todo.state, "done")  # offered once
-        form = Form(self.env["scope3.backfill"].with_user(admin).with_context(action["context"]))
+        form = Form(self.env["scope3.backfill"].with_user(admin).with_context(**action["context"]))
         last_year = fields.Date.today().year - 1
         self.assertEqual(str(form.date_from), f"{last_year}-01-01")
         form.date_from = "2022-01-01"

@@ -18,11 +18,11 @@ from decimal import Decimal
 
 from psycopg2.extensions import TransactionRollbackError
 
-from odoo import SUPERUSER_ID, Command, api, sql_db
+from odoo import SUPERUSER_ID, Command, api
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL, mute_logger
 
-from odoo.addons.base.tests.common import DISABLED_MAIL_CONTEXT
+from .common_connections import RealConnectionsMixin
 
 _logger = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ class _CountRecords(logging.Handler):
 
 
 @tagged("post_install", "-at_install")
-class TestConcurrentWorkers(TransactionCase):
+class TestConcurrentWorkers(RealConnectionsMixin, TransactionCase):
     """Two cron workers processing the same backlog concurrently (two cursors) produce
     no duplicate and no missing entry."""
 
@@ -111,17 +111,6 @@ class TestConcurrentWorkers(TransactionCase):
     # ------------------------------------------------------------------------------------
     # Helpers
     # ------------------------------------------------------------------------------------
-    def _cursor(self):
-        """A cursor on its own connection and transaction (not the test transaction).
-
-        Its ORM transaction is given the registry here: ``api.Environment`` would look it
-        up with ``Registry(dbname)``, which waits for ``Registry._lock``, and the server
-        holds that lock while it runs the tests, so a worker thread would wait forever.
-        """
-        cr = sql_db.db_connect(self.dbname).cursor()
-        cr.transaction = api.Transaction(self.registry)
-        return cr
-
     @staticmethod
     def _table_counts(cr):
         counts = {}
@@ -132,9 +121,6 @@ class TestConcurrentWorkers(TransactionCase):
 
     def _order_keys(self):
         return tuple(str(order_id) for order_id in self.created["orders"]) or ("0",)
-
-    def _env(self, cr, **context):
-        return api.Environment(cr, SUPERUSER_ID, dict(DISABLED_MAIL_CONTEXT, **context))
 
     # ------------------------------------------------------------------------------------
     # Data (committed)
@@ -489,22 +475,11 @@ class TestConcurrentWorkers(TransactionCase):
         order_ids = tuple(self.created["orders"]) or (0,)
         keys = self._order_keys()
         with self._cursor() as cr:
-            cr.execute("SET LOCAL lock_timeout = '30s'")
-            # the ledger is append-only: lift the trigger for the test's rows only, in this
-            # transaction (ALTER TABLE locks the table until the commit)
-            cr.execute(
-                "ALTER TABLE scope3_emission_entry "
-                "DISABLE TRIGGER scope3_emission_entry_append_only"
-            )
-            cr.execute(
-                "DELETE FROM scope3_emission_entry WHERE purchase_order_id IN %s "
-                "OR event_id IN (SELECT id FROM scope3_outbox_event "
+            self._delete_ledger_rows(
+                cr,
+                "purchase_order_id IN %s OR event_id IN (SELECT id FROM scope3_outbox_event "
                 "WHERE aggregatetype = 'purchase.order' AND aggregateid IN %s)",
                 [order_ids, keys],
-            )
-            cr.execute(
-                "ALTER TABLE scope3_emission_entry "
-                "ENABLE TRIGGER scope3_emission_entry_append_only"
             )
             cr.execute(
                 "DELETE FROM scope3_activity WHERE purchase_order_id IN %s "

@@ -15,19 +15,18 @@ import time
 
 from psycopg2.extensions import TransactionRollbackError
 
-from odoo import SUPERUSER_ID, Command, api, sql_db
+from odoo import Command
 from odoo.tests import Form, TransactionCase, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.base.tests.common import DISABLED_MAIL_CONTEXT
-
 from ..models.scope3_outbox_event import LEASE_PARAM
+from .common_connections import RealConnectionsMixin
 
 _logger = logging.getLogger(__name__)
 
 
 @tagged("post_install", "-at_install")
-class TestOutboxRace(TransactionCase):
+class TestOutboxRace(RealConnectionsMixin, TransactionCase):
     def setUp(self):
         super().setUp()
         self.dbname = self.env.cr.dbname
@@ -60,14 +59,6 @@ class TestOutboxRace(TransactionCase):
     # ------------------------------------------------------------------------------------
     # Helpers
     # ------------------------------------------------------------------------------------
-    def _cursor(self):
-        cr = sql_db.db_connect(self.dbname).cursor()
-        cr.transaction = api.Transaction(self.registry)
-        return cr
-
-    def _env(self, cr, **context):
-        return api.Environment(cr, SUPERUSER_ID, dict(DISABLED_MAIL_CONTEXT, **context))
-
     def _setup_order(self, qty=10, price=100.0):
         """A confirmed order, attributed, committed."""
         with self._cursor() as cr:
@@ -336,19 +327,8 @@ class TestOutboxRace(TransactionCase):
     def _cleanup(self):
         order_ids = tuple(self.created["orders"]) or (0,)
         with self._cursor() as cr:
-            cr.execute("SET LOCAL lock_timeout = '30s'")
-            cr.execute(
-                "ALTER TABLE scope3_emission_entry "
-                "DISABLE TRIGGER scope3_emission_entry_append_only"
-            )
-            cr.execute(
-                "DELETE FROM scope3_emission_entry WHERE purchase_order_id IN %s "
-                "OR event_id > %s",
-                [order_ids, self.max_event_before],
-            )
-            cr.execute(
-                "ALTER TABLE scope3_emission_entry "
-                "ENABLE TRIGGER scope3_emission_entry_append_only"
+            self._delete_ledger_rows(
+                cr, "purchase_order_id IN %s OR event_id > %s", [order_ids, self.max_event_before]
             )
             cr.execute("DELETE FROM scope3_activity WHERE purchase_order_id IN %s", [order_ids])
             cr.execute("DELETE FROM scope3_outbox_event WHERE id > %s", [self.max_event_before])
