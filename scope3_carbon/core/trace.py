@@ -16,6 +16,12 @@ from .calculation import (
 from .conversion import to_decimal
 from .transport import allocate
 
+#: the language the names stored in a trace are read in (units, footprint titles, ...):
+#: the source terms, whatever the language of the user or worker who computes it, so that
+#: the same computation gives byte-identical traces and hashes in every session; labels
+#: are translated when a trace is displayed, never when it is stored
+TRACE_LANG = "en_US"
+
 
 def canonical_json(trace):
     """The one byte string a trace hashes to: sorted keys, no whitespace, UTF-8."""

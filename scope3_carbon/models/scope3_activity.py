@@ -10,6 +10,7 @@ from odoo.tools import float_round
 from ..core import calculation, conversion, dataquality
 from ..core import trace as trace_core
 from ..core.conversion import to_decimal
+from ..core.trace import TRACE_LANG
 from .scope3_emission_entry import RESOLUTION_LEVELS
 
 SOURCE_TYPES = [
@@ -176,6 +177,8 @@ class Scope3Activity(models.Model):
         :param event: the ``scope3.outbox.event`` the plans are computed for, or None
         """
         event = event or self.env["scope3.outbox.event"]
+        # traces store source terms, never the session's translations
+        self = self.with_context(lang=TRACE_LANG)  # noqa: PLW0642
         plans = []
         for source_type in dict.fromkeys(self.mapped("source_type")):
             activities = self.filtered(lambda a, st=source_type: a.source_type == st)

@@ -14,6 +14,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from ..core.trace import TRACE_LANG
+
 _logger = logging.getLogger(__name__)
 
 #: seconds to wait before the next attempt, by number of attempts so far
@@ -558,7 +560,8 @@ class Scope3OutboxEvent(models.Model):
                         model=aggregatetype,
                     )
                 )
-            model = self.env[aggregatetype].sudo()
+            # traces store source terms, never the session's translations
+            model = self.env[aggregatetype].sudo().with_context(lang=TRACE_LANG)
             records = model.browse({int(e.aggregateid) for e in events}).exists()
             getattr(records, method)(events)
 
