@@ -35,6 +35,7 @@ class ProductTemplate(models.Model):
         "scope3.factor",
         string="Activity Emission Factor",
         domain="[('set_id.factor_type', '=', 'activity'), ('is_wtt', '=', False), "
+        "('scope', 'not in', ('Scope 1', 'Scope 2')), "
         "('set_id.state', 'in', ('published', 'superseded'))]",
         help="Activity-based factor of this product (e.g. kg CO2e per tonne of steel). It is "
         "applied to the purchased quantity, converted to the factor's unit (through the "
@@ -136,6 +137,11 @@ class ProductTemplate(models.Model):
     @api.constrains("scope3_naics_code")
     def _check_scope3_naics_code(self):
         check_naics_codes(self, "scope3_naics_code")
+
+    @api.constrains("scope3_factor_id")
+    def _check_scope3_factor_boundary(self):
+        for template in self:
+            template.scope3_factor_id._scope3_check_boundary(template)
 
     def _compute_scope3_entry_count(self):
         groups = (

@@ -92,6 +92,11 @@ class Scope3MappingRule(models.Model):
     def _check_naics_code(self):
         check_naics_codes(self, "naics_code")
 
+    @api.constrains("factor_id", "category_id")
+    def _check_factor_boundary(self):
+        for rule in self:
+            rule.factor_id._scope3_check_boundary(rule, rule.category_id)
+
     @api.model_create_multi
     def create(self, vals_list):
         rules = super().create(vals_list)

@@ -29,3 +29,4 @@ from . import test_reconciliation
 from . import test_view_buttons
 from . import test_calculation_display
 from . import test_trace_language
+from . import test_scope3_boundary
