@@ -28,6 +28,24 @@ class ProductCategory(models.Model):
     def _check_scope3_naics_code(self):
         check_naics_codes(self, "scope3_naics_code")
 
+    def write(self, vals):
+        changed = self.browse()
+        if "scope3_naics_code" in vals:
+            changed = self.filtered(
+                lambda c: (c.scope3_naics_code or False) != (vals["scope3_naics_code"] or False)
+            )
+        res = super().write(vals)
+        if changed:
+            # products of the category tree without a code of their own may change
+            self.env["scope3.restatement"]._scope3_propose_for_products(
+                [("product_id.categ_id", "child_of", changed.ids)],
+                self.env._(
+                    "NAICS code of the product category %(categories)s changed.",
+                    categories=", ".join(changed.mapped("display_name")),
+                ),
+            )
+        return res
+
     def _scope3_first_in_chain(self, field_name):
         """For each category, the first value of ``field_name`` found walking up to the root."""
         parent_ids = {int(pid) for categ in self for pid in categ.parent_path.split("/") if pid}

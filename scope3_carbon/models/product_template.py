@@ -21,6 +21,11 @@ def check_naics_codes(records, field_name):
             )
 
 
+#: fields of a product whose change moves the figures of its counted activities: proposed
+#: as a restatement, never applied silently
+RESTATING_PRODUCT_FIELDS = {"scope3_naics_code", "scope3_factor_id"}
+
+
 class ProductTemplate(models.Model):
     _inherit = "product.template"
 
@@ -137,6 +142,27 @@ class ProductTemplate(models.Model):
     @api.constrains("scope3_naics_code")
     def _check_scope3_naics_code(self):
         check_naics_codes(self, "scope3_naics_code")
+
+    def write(self, vals):
+        changed = self.browse()
+        if RESTATING_PRODUCT_FIELDS.intersection(vals):
+            changed = self.filtered(
+                lambda t: any(
+                    t._fields[name].convert_to_write(t[name], t) != vals[name]
+                    for name in RESTATING_PRODUCT_FIELDS.intersection(vals)
+                )
+            )
+        res = super().write(vals)
+        if changed:
+            variants = changed.with_context(active_test=False).product_variant_ids
+            self.env["scope3.restatement"]._scope3_propose_for_products(
+                [("product_id", "in", variants.ids)],
+                self.env._(
+                    "Emission factor or NAICS code of %(products)s changed.",
+                    products=", ".join(changed.mapped("display_name")),
+                ),
+            )
+        return res
 
     @api.constrains("scope3_factor_id")
     def _check_scope3_factor_boundary(self):

@@ -16,6 +16,7 @@ TRIGGERS = [
     ("factor_set", "Factor set published"),
     ("mapping_rule", "Mapping rule changed"),
     ("supplier_footprint", "Supplier footprint accepted"),
+    ("product_factor", "Product or category factor changed"),
     ("manual", "Manual request"),
 ]
 #: activities computed together in a shadow run (bounds the memory of one batch)
@@ -333,6 +334,15 @@ class Scope3Restatement(models.Model):
             scope_date_from=factor_set.valid_from,
             scope_date_to=factor_set.valid_to,
         )
+
+    @api.model
+    def _scope3_propose_for_products(self, domain, reason):
+        """A product's or a product category's NAICS code or activity factor changed:
+        restate the activities of those products (``domain`` on ``scope3.activity``), in
+        the companies that have some. Nothing moves until the restatement is posted."""
+        groups = self.env["scope3.activity"].sudo()._read_group(domain, ["company_id"])
+        companies = self.env["res.company"].union(*[company for (company,) in groups])
+        return self._scope3_propose(companies, "product_factor", reason=reason, scope_domain=domain)
 
     def _scope3_enqueue(self):
         return self.env["scope3.outbox.event"]._scope3_enqueue(

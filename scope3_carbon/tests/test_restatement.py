@@ -503,6 +503,44 @@ class TestRestatement(Scope3Common):
         self.run_attribution()
         self.assertEqual((changed.state, changed.line_count), ("proposed", 0))
 
+    def test_naics_change_of_a_product_proposes_a_restatement(self):
+        """Cement (bought in September, 20 x 100 USD) moves from NAICS 327310 (3.924) to
+        331110 (0.787): 2,000 x 3.924 = 7,848.000 -> 2,000 x 0.787 = 1,574.000 kg, delta
+        -6,274.000; nothing changes before the restatement is posted."""
+        before = self.ledger()
+        line = self.o_sep.order_line.filtered(lambda ol: ol.product_id == self.cement)
+        activity = line.scope3_activity_ids
+        self.assertEqual(activity.co2e_kg, 7848.0)
+        self.cement.product_tmpl_id.with_user(self.manager_a).scope3_naics_code = "331110"
+        restatement = self.Restatement.search(
+            [("company_id", "=", self.company_r.id), ("trigger", "=", "product_factor")]
+        )
+        self.assertEqual(len(restatement), 1)
+        self.assertIn("Portland cement", restatement.reason)
+        self.run_attribution()
+        self.assertEqual(restatement.state, "proposed")
+        self.assertEqual(
+            [(ln.activity_id, ln.current_kg, ln.restated_kg) for ln in restatement.line_ids],
+            [(activity, 7848.0, 1574.0)],
+        )
+        self.assertEqual(restatement.delta_kg, -6274.0)
+        self.assertEqual(self.ledger(), before)  # nothing moved before the decision
+        # the reconciliation sweep does not take the pending change for a drift either
+        run = self.env["scope3.reconciliation.run"].create({"partner_id": self.vendor.id})
+        self.assertEqual(run._scope3_sweep().drift_count, 0)
+        self.assertEqual(self.ledger(), before)
+        self.approve_and_post(restatement)
+        self.assertEqual(activity.co2e_kg, 1574.0)
+        # a product category's code proposes one too (products without a code of their own)
+        self.cement.product_tmpl_id.scope3_naics_code = False
+        self.cement.categ_id.with_user(self.manager_a).scope3_naics_code = "327310"
+        self.assertEqual(
+            self.Restatement.search_count(
+                [("company_id", "=", self.company_r.id), ("trigger", "=", "product_factor")]
+            ),
+            3,
+        )
+
     def test_reject_and_cancel(self):
         factor_set = self.publish_new_edition()
         self.run_attribution()
