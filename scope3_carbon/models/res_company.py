@@ -5,6 +5,11 @@ from odoo.exceptions import UserError
 from ..core.conversion import to_decimal
 from .product_template import check_naics_codes
 
+#: settings that change how a counted figure is computed (restated as their own cause)
+RESTATING_SETTINGS = ("scope3_well_to_wheel", "scope3_spend_price_basis", "scope3_accounting_basis")
+#: settings that change which factor a purchase resolves to
+RESTATING_CHOICES = ("scope3_spend_factor_set_id", "scope3_default_naics_code")
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -67,6 +72,56 @@ class ResCompany(models.Model):
         help="No emission entry dated on or before this date can be posted: approved "
         "restatements of a locked period are posted in the open period. Empty: no lock.",
     )
+
+    def write(self, vals):
+        watched = [name for name in RESTATING_SETTINGS + RESTATING_CHOICES if name in vals]
+        before = {}
+        if watched:
+            before = {
+                company: {
+                    name: company._fields[name].convert_to_write(company[name], company)
+                    for name in watched
+                }
+                for company in self
+            }
+        res = super().write(vals)
+        for company, old in before.items():
+            changed = [
+                name
+                for name in watched
+                if (old[name] or False)
+                != (company._fields[name].convert_to_write(company[name], company) or False)
+            ]
+            company._scope3_propose_settings_restatements(changed)
+        return res
+
+    def _scope3_propose_settings_restatements(self, changed):
+        """A change of settings that moves figures opens a restatement of its own (one for
+        how figures are computed, one for which factors are chosen), never mixed into
+        another restatement and never applied silently to what was counted."""
+        self.ensure_one()
+        Restatement = self.env["scope3.restatement"]
+        if not changed or not Restatement._scope3_companies_with_activities() & self:
+            return Restatement
+        todo = Restatement
+        for trigger, names in (
+            ("settings", RESTATING_SETTINGS),
+            ("factor_choice", RESTATING_CHOICES),
+        ):
+            labels = [
+                self._fields[name].get_description(self.env)["string"]
+                for name in changed
+                if name in names
+            ]
+            if labels:
+                todo |= Restatement._scope3_propose(
+                    self,
+                    trigger,
+                    reason=self.env._(
+                        "Settings changed: %(settings)s.", settings=", ".join(labels)
+                    ),
+                )
+        return todo
 
     def _scope3_frozen_date(self):
         """Last day on which no entry can be posted: the Scope 3 lock date, or the latest

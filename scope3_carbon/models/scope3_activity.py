@@ -8,10 +8,11 @@ from odoo.exceptions import UserError
 from odoo.tools import float_round
 
 from ..core import calculation, conversion, dataquality
+from ..core import settings as settings_core
 from ..core import trace as trace_core
 from ..core.conversion import to_decimal
 from ..core.trace import TRACE_LANG
-from .scope3_emission_entry import RESOLUTION_LEVELS
+from .scope3_emission_entry import RESOLUTION_LEVELS, STAGES
 
 SOURCE_TYPES = [
     ("purchase_line", "Purchase order line"),
@@ -426,7 +427,11 @@ class Scope3Activity(models.Model):
                     candidates, path, rule = next(resolved)
                     pinned = pins.get((plan["activity"].id, stage))
                     if pinned:
-                        candidates, path = pinned
+                        pinned_candidates, pinned_path, settings = pinned
+                        if pinned_candidates:
+                            candidates, path = pinned_candidates, pinned_path
+                        if settings:
+                            candidates = [dict(c, settings=settings) for c in candidates]
                 if rule.category_id:
                     plan["activity_vals"]["category_id"] = rule.category_id.id
                 if plan.get("keep"):
@@ -459,45 +464,105 @@ class Scope3Activity(models.Model):
 
     @api.model
     def _scope3_pinned_candidates(self):
-        """Factor candidates pinned to what the ledger used, when the context asks for it.
+        """What a recomputation keeps of the ledger, when the context asks for it.
 
-        ``scope3_pinned_entries`` (context) maps ``(activity id, stage)`` to the id of the
-        stage's active entry. The stage is then computed with that entry's factor (or
-        supplier footprint) and resolution path, whatever the resolution chain would
-        choose today: the reconciliation sweep compares the ledger with its documents
-        under the factor versions the entries used, so that a newer factor set, a new
-        mapping rule or a changed setting is never taken for a drift (those move the
-        ledger through a restatement), and it heals a drift with the same versions.
+        ``scope3_recompute`` (context) is a dict:
 
-        :return: dict ``(activity id, stage)`` -> ``(candidates, path)``
+        - ``entries``: ``(activity id, stage)`` -> id of the stage's only active entry;
+        - ``factors``: ``"recorded"`` (the entry's factor or supplier footprint, with its
+          resolution path), ``("swap", set id)`` (the factor of the same key in that set,
+          same path: a factor-set publication) or ``"chain"`` (the resolution chain of
+          today: a changed product code, mapping rule or footprint);
+        - ``settings``: ``"recorded"`` (the well-to-wheel switch, price basis and
+          accounting basis the entry was computed with) or ``"current"`` (the company's).
+
+        The reconciliation sweep recomputes with recorded factors and settings (what moved
+        is a drift, nothing else); each restatement changes its one cause and keeps the
+        rest as recorded.
+
+        :return: dict ``(activity id, stage)`` -> ``(candidates or None, path or None,
+            settings or None)``
         """
-        pinned = self.env.context.get("scope3_pinned_entries")
-        if not pinned:
+        recompute = self.env.context.get("scope3_recompute")
+        if not recompute or not recompute.get("entries"):
             return {}
+        pinned = recompute["entries"]
+        factors = recompute.get("factors", "recorded")
         entries = self.env["scope3.emission.entry"].sudo().browse(sorted(set(pinned.values())))
+        swapped, new_set = {}, self.env["scope3.factor.set"]
+        if isinstance(factors, list | tuple) and factors[0] == "swap":
+            new_set = new_set.sudo().browse(factors[1])
+            keys = {(e.factor_id.key_type, e.factor_id.key) for e in entries if e.factor_id}
+            for factor in (
+                self.env["scope3.factor"]
+                .sudo()
+                .search([("set_id", "=", factors[1]), ("key", "in", [key for _t, key in keys])])
+            ):
+                swapped[(factor.key_type, factor.key)] = factor
         by_id = {entry.id: entry for entry in entries}
         pins = {}
         for key, entry_id in pinned.items():
             entry = by_id[entry_id]
+            trace = json.loads(entry.trace)
+            settings = None
+            if recompute.get("settings") == "recorded":
+                company = entry.company_id
+                settings = settings_core.from_trace(trace, self._scope3_settings(company, {}))
+            candidates = path = None
             record = entry.supplier_footprint_id or entry.factor_id
-            if not record or not entry.resolution_level:
-                continue
-            path = json.loads(entry.trace).get("subject", {}).get("resolution_path") or []
-            if not path:
-                continue
-            candidate = {
-                "level": entry.resolution_level,
-                "kind": "spend" if entry.method == "spend_based" else "activity",
-                "key": path[-1].get("key"),
-            }
-            if entry.supplier_footprint_id:
-                candidate["footprint"] = entry.supplier_footprint_id
-            else:
-                candidate["factor"] = entry.factor_id
-            if entry.mapping_rule_id:
-                candidate["rule"] = entry.mapping_rule_id
-            pins[key] = ([candidate], [dict(step) for step in path[:-1]])
+            recorded_path = (trace.get("subject") or {}).get("resolution_path") or []
+            if factors != "chain" and record and entry.resolution_level and recorded_path:
+                candidate = {
+                    "level": entry.resolution_level,
+                    "kind": "spend" if entry.method == "spend_based" else "activity",
+                    "key": recorded_path[-1].get("key"),
+                }
+                if entry.supplier_footprint_id:
+                    candidate["footprint"] = entry.supplier_footprint_id
+                else:
+                    factor = entry.factor_id
+                    valid = new_set and (
+                        (not new_set.valid_from or new_set.valid_from <= entry.date)
+                        and (not new_set.valid_to or entry.date <= new_set.valid_to)
+                    )
+                    # the new set's factor for the same key, on the dates the set covers
+                    candidate["factor"] = (
+                        swapped.get((factor.key_type, factor.key), factor) if valid else factor
+                    )
+                if entry.mapping_rule_id:
+                    candidate["rule"] = entry.mapping_rule_id
+                candidates = [candidate]
+                path = [dict(step) for step in recorded_path[:-1]]
+            if candidates or settings:
+                pins[key] = (candidates, path, settings)
         return pins
+
+    def _scope3_pinnable_entries(self):
+        """The entry each (activity, stage) of these is recomputed from: the stage's only
+        active entry. Stages with several active figures (energy components, transport
+        legs) bring their own factors; stages with none are resolved as the live path
+        would.
+
+        :return: dict ``(activity id, stage)`` -> entry id (see ``scope3_recompute``)
+        """
+        active = self._scope3_active_entries([code for code, _label in STAGES])
+        return {
+            (activity.id, stage): entries.id
+            for (activity, stage), entries in active.items()
+            if len(entries) == 1
+        }
+
+    @api.model
+    def _scope3_settings(self, company, candidate):
+        """The settings a candidate is computed with: those a recomputation keeps from the
+        entry (``candidate["settings"]``), else the company's."""
+        if candidate.get("settings"):
+            return candidate["settings"]
+        return settings_core.ComputationSettings(
+            well_to_wheel=bool(company.scope3_well_to_wheel),
+            margins=company.scope3_spend_price_basis != "producer",
+            basis=company.scope3_accounting_basis,
+        )
 
     @api.model
     def _scope3_expand_energy(self, plans, sources):
@@ -747,7 +812,7 @@ class Scope3Activity(models.Model):
     def _scope3_basis(self, company, candidate, factor_input):
         """Accounting basis used, with the market-based fallback recorded."""
         return calculation.select_basis(
-            company.scope3_accounting_basis,
+            self._scope3_settings(company, candidate).basis,
             bool(candidate.get("footprint")) or factor_input.basis == "market",
         )
 
@@ -760,7 +825,7 @@ class Scope3Activity(models.Model):
         factor_currency = factor_set.currency_id
         rate, rate_date = rates(currency)
         factor_rate, factor_rate_date = rates(factor_currency)
-        margins = company.scope3_spend_price_basis != "producer"
+        margins = self._scope3_settings(company, candidate).margins
         spend = calculation.SpendInput(
             amount=to_decimal(source["amount"]),
             currency=currency.name,
@@ -825,7 +890,8 @@ class Scope3Activity(models.Model):
             factor_uom = factor.uom_id
             factor_input = factor._scope3_factor_input(
                 candidate["level"],
-                wtt=company.scope3_well_to_wheel and candidate.get("well_to_wheel", True),
+                wtt=self._scope3_settings(company, candidate).well_to_wheel
+                and candidate.get("well_to_wheel", True),
             )
             per_unit = None
         ratio, rule = self._scope3_uom_conversion(
@@ -839,7 +905,10 @@ class Scope3Activity(models.Model):
             date=str(source["date"]),
             to_factor_unit=ratio,
             conversion_rule=rule,
-            well_to_wheel=bool(company.scope3_well_to_wheel and factor_input.wtt_value is not None),
+            well_to_wheel=bool(
+                self._scope3_settings(company, candidate).well_to_wheel
+                and factor_input.wtt_value is not None
+            ),
         )
         return factor_input, quantity, calculation.compute_activity_based
 

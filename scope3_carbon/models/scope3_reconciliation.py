@@ -2,8 +2,6 @@
 from odoo import api, fields, models
 from odoo.osv import expression
 
-from .scope3_emission_entry import STAGES
-
 DEFAULT_CHUNK_SIZE = 200
 #: activity fields compared with the source's current values to name the cause of a drift
 SNAPSHOT_FIELDS = (
@@ -186,16 +184,15 @@ class Scope3ReconciliationRun(models.Model):
 
     @api.model
     def _scope3_pins(self, activities):
-        """The entry whose factor version each (activity, stage) is recomputed with: the
-        stage's only active entry (see ``scope3.activity._scope3_pinned_candidates``).
-        Stages with several active figures (energy components, transport legs) bring
-        their own factors; stages with none are resolved as the live path would."""
-        active = activities._scope3_active_entries([code for code, _label in STAGES])
-        return {
-            (activity.id, stage): entries.id
-            for (activity, stage), entries in active.items()
-            if len(entries) == 1
-        }
+        """The entry whose factor version and settings each (activity, stage) is
+        recomputed with (``scope3.activity._scope3_pinnable_entries``)."""
+        return activities._scope3_pinnable_entries()
+
+    @api.model
+    def _scope3_recompute(self, pins):
+        """The sweep keeps the factors and the settings each entry was computed with
+        (``scope3.activity._scope3_pinned_candidates``): only the documents speak."""
+        return {"entries": pins, "factors": "recorded", "settings": "recorded"}
 
     @api.model
     def _scope3_compare(self, activities, pins):
@@ -205,7 +202,9 @@ class Scope3ReconciliationRun(models.Model):
         :param dict pins: see ``_scope3_pins``
         """
         Activity = self.env["scope3.activity"].sudo()
-        plans = activities.with_context(scope3_pinned_entries=pins)._scope3_plans()
+        plans = activities.with_context(
+            scope3_recompute=self._scope3_recompute(pins)
+        )._scope3_plans()
         stages = {stage for plan in plans for stage in plan.get("stages", {})}
         active = activities._scope3_active_entries(stages)
         drifts = {}
@@ -304,7 +303,11 @@ class Scope3ReconciliationRun(models.Model):
             by_document.setdefault((model, res_id), []).append(activity)
         # the event recomputes every activity of its documents, some beyond this chunk
         pins = {**self._scope3_pins(self._scope3_document_activities(by_document)), **pins}
-        Event = self.env["scope3.outbox.event"].sudo().with_context(scope3_pinned_entries=pins)
+        Event = (
+            self.env["scope3.outbox.event"]
+            .sudo()
+            .with_context(scope3_recompute=self._scope3_recompute(pins))
+        )
         vals = []
         for model, res_id in by_document:
             record = self.env[model].sudo().browse(res_id).exists()

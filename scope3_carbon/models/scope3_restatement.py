@@ -17,6 +17,8 @@ TRIGGERS = [
     ("mapping_rule", "Mapping rule changed"),
     ("supplier_footprint", "Supplier footprint accepted"),
     ("product_factor", "Product or category factor changed"),
+    ("settings", "Computation settings changed"),
+    ("factor_choice", "Factor choice changed"),
     ("manual", "Manual request"),
 ]
 #: activities computed together in a shadow run (bounds the memory of one batch)
@@ -397,9 +399,43 @@ class Scope3Restatement(models.Model):
         vals_list = []
         for start in range(0, len(activities), SHADOW_CHUNK):
             chunk = activities[start : start + SHADOW_CHUNK]
+            recompute = self._scope3_recompute(chunk)
+            if recompute:
+                chunk = chunk.with_context(scope3_recompute=recompute)
             plans = self._scope3_decorate(chunk._scope3_plans())
             vals_list += Activity._scope3_apply(plans, post=False)
         return vals_list
+
+    def _scope3_recompute(self, activities):
+        """One cause per restatement: what its shadow run changes, the rest being kept
+        as the entries recorded it (``scope3.activity._scope3_pinned_candidates``).
+
+        - a factor-set publication swaps each factor for the same key in the new set,
+          with the settings each entry was computed with;
+        - a change of computation settings (well-to-wheel, price basis, accounting
+          basis) keeps the factors;
+        - a change of what chooses factors (product or category code, mapping rule,
+          supplier footprint, the company's spend-based set or default code) resolves
+          them again, with the recorded settings;
+        - a manual request recomputes with everything as it is today.
+        """
+        self.ensure_one()
+        if self.trigger == "manual":
+            return None
+        entries = activities._scope3_pinnable_entries()
+        if self.trigger == "factor_set" and self.factor_set_id:
+            chosen = self.company_id.scope3_spend_factor_set_id
+            if chosen.state in ("published", "superseded") and chosen != self.factor_set_id:
+                # the company has chosen another set since: this one no longer applies
+                return {"entries": entries, "factors": "recorded", "settings": "recorded"}
+            return {
+                "entries": entries,
+                "factors": ("swap", self.factor_set_id.id),
+                "settings": "recorded",
+            }
+        if self.trigger == "settings":
+            return {"entries": entries, "factors": "recorded", "settings": "current"}
+        return {"entries": entries, "factors": "chain", "settings": "recorded"}
 
     @api.model
     def _scope3_fingerprint(self, vals_list):
@@ -649,6 +685,9 @@ class Scope3Restatement(models.Model):
                     tuple(activities.ids),
                 )
             )
+        recompute = self._scope3_recompute(activities)
+        if recompute:
+            activities = activities.with_context(scope3_recompute=recompute)
         plans = self._scope3_decorate(activities._scope3_plans())
         vals_list = Activity._scope3_apply(plans, post=False)
         if self._scope3_fingerprint(vals_list) != self.shadow_hash:

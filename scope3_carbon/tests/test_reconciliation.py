@@ -111,6 +111,11 @@ class TestReconciliation(Scope3Common):
         self.assertEqual((run.checked_count, run.drift_count, run.healed_count), (3, 0, 0))
         self.assertEqual(self._net(order), 1258.1)
         self.assertEqual(self.entries_of(order).factor_set_id, self.epa_v13)
+        # nor is a settings change (producer prices: factors without margins)
+        self.company.scope3_spend_price_basis = "producer"
+        run = self._sweep()
+        self.assertEqual((run.checked_count, run.drift_count), (3, 0))
+        self.assertEqual(self._net(order), 1258.1)
 
     def test_drift_healed_with_the_factor_version_the_entries_used(self):
         order = self._confirmed()

@@ -503,6 +503,41 @@ class TestRestatement(Scope3Common):
         self.run_attribution()
         self.assertEqual((changed.state, changed.line_count), ("proposed", 0))
 
+    def test_one_cause_per_restatement(self):
+        """The price basis moves to producer prices (factors without margins), then the new
+        edition is published. The edition's restatement shows only the factor effect (the
+        exact deltas of the docstring, at purchaser prices as the entries were computed);
+        the settings change has its own restatement, whose deltas are only the margins
+        (EPA v1.3 without margins: 331110 = 0.769, 327310 = 3.846, file
+        SupplyChainGHGEmissionFactors_v1.3.0_NAICS_CO2e_USD2022.csv, column "Supply Chain
+        Emission Factors without Margins")."""
+        self.company_r.scope3_spend_price_basis = "producer"
+        settings = self.Restatement.search(
+            [("company_id", "=", self.company_r.id), ("trigger", "=", "settings")]
+        )
+        self.assertEqual(len(settings), 1)
+        self.assertIn("Spend Price Basis", settings.reason)
+        factor_set = self.publish_new_edition()
+        self.run_attribution()
+        restatement = self.restatements(factor_set_id=factor_set)
+        self.assertEqual(
+            [
+                (ln.current_kg, ln.restated_kg, ln.delta_kg)
+                for ln in restatement.line_ids.sorted(lambda ln: (ln.date, ln.activity_id.id))
+            ],
+            [(3935.0, 4500.0, 565.0), (7848.0, 7000.0, -848.0), (787.0, 900.0, 113.0)],
+        )
+        self.assertEqual(restatement.delta_kg, -170.0)
+        # the margins alone: June 10,000 x 0.769 = 7,690 (-180); August 5,000 x 0.769 =
+        # 3,845 (-90); September cement 2,000 x 3.846 = 7,692 (-156), steel 1,000 x 0.769
+        # = 769 (-18): -444.000
+        self.assertEqual(settings.state, "proposed")
+        self.assertEqual(
+            sorted(round(ln.delta_kg, 3) for ln in settings.line_ids),
+            [-180.0, -156.0, -90.0, -18.0],
+        )
+        self.assertEqual(settings.delta_kg, -444.0)
+
     def test_naics_change_of_a_product_proposes_a_restatement(self):
         """Cement (bought in September, 20 x 100 USD) moves from NAICS 327310 (3.924) to
         331110 (0.787): 2,000 x 3.924 = 7,848.000 -> 2,000 x 0.787 = 1,574.000 kg, delta
