@@ -130,7 +130,8 @@ class TestConcurrentWorkers(RealConnectionsMixin, TransactionCase):
             env = self._env(cr)
             company = env["res.company"].browse(self.company_id)
             self.assertEqual(company.currency_id.name, "USD", "the expected figures are in USD")
-            company.write(
+            # the test's own setting, restored at the end: not a change to restate
+            company.with_context(scope3_no_restatement=True).write(
                 {
                     "scope3_spend_factor_set_id": env.ref(
                         "scope3_carbon.scope3_factor_set_epa_useeio_v1_3"
@@ -505,9 +506,9 @@ class TestConcurrentWorkers(RealConnectionsMixin, TransactionCase):
             # the triggers this test's captures created (attribution cron, and the crons
             # of other installed add-ons woken by attribution, e.g. the agents)
             cr.execute("DELETE FROM ir_cron_trigger WHERE id > %s", [self.max_trigger_before])
-            env["res.company"].browse(self.company_id).write(
-                {"scope3_spend_factor_set_id": self.factor_set_before or False}
-            )
+            env["res.company"].browse(self.company_id).with_context(
+                scope3_no_restatement=True  # the test's own setting, restored
+            ).write({"scope3_spend_factor_set_id": self.factor_set_before or False})
             # committed by the context manager
 
     def _assert_nothing_left(self):
