@@ -4,7 +4,7 @@ SHELL := /bin/bash
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help bootstrap run test test-stream lint fix bench screenshots
+.PHONY: help bootstrap run test test-stream lint fix bench screenshots pot
 
 help: ## list the targets
 	@echo "Scope 3 Carbon add-ons for Odoo 18.0 - make targets:"
@@ -21,6 +21,9 @@ test: ## pytest tests/ + Odoo tests of every add-on on a fresh database (TEST_DB
 
 test-stream: ## the outbox streamed by logical replication (pgoutput slot) on a temporary cluster
 	@bash scripts/test_outbox_stream.sh
+
+pot: ## export each add-on's translation template (<addon>/i18n/<addon>.pot) from a fresh database
+	@bash scripts/pot.sh
 
 lint: ## ruff check + ruff format --check + pylint-odoo mandatory checks
 	@bash scripts/lint.sh

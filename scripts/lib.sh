@@ -75,3 +75,23 @@ ODOO_ADDONS_PATH="$ODOO_SRC/addons,$ODOO_SRC/odoo/addons,$REPO_ROOT"
 odoo_bin() {
     "$VENV/bin/python" "$ODOO_SRC/odoo-bin" "$@"
 }
+
+# export_pots DB OUTDIR ADDON... -- ODOO_ARGS...: each add-on's translation template,
+# exported by Odoo from DB (where the add-ons are installed) to OUTDIR/<addon>.pot
+export_pots() {
+    local db="$1" outdir="$2" addon
+    shift 2
+    local addons=()
+    while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do
+        addons+=("$1")
+        shift
+    done
+    shift
+    for addon in "${addons[@]}"; do
+        odoo_bin -d "$db" --i18n-export="$outdir/$addon.pot" --modules="$addon" "$@" \
+            >"$outdir/$addon-export.log" 2>&1 || {
+            tail -n 20 "$outdir/$addon-export.log" >&2
+            return 1
+        }
+    done
+}

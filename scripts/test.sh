@@ -9,7 +9,9 @@
 #      with its demo data (no tests), then our add-ons installed with --test-enable and
 #      --test-tags /<addon>,... (at_install and post_install tests of our add-ons only);
 #   4. the Odoo log is checked: non-zero exit, any WARNING/ERROR/CRITICAL line, a missing or
-#      failing `odoo.tests.result` summary, or zero tests run fail the command.
+#      failing `odoo.tests.result` summary, or zero tests run fail the command;
+#   5. each add-on's translation template is exported from that database and compared with the
+#      committed <addon>/i18n/<addon>.pot (`make pot` updates them).
 # Browser tests (HttpCase tours) run in headless Chromium (`chromium`, which `.ci/run` installs);
 # the screenshots they take when they fail are kept in the temporary folder (screenshots/).
 # The last line printed is `odoo: <passed> passed, <failed> failed` (`, <n> skipped` is added when
@@ -177,6 +179,18 @@ else
         fail "Odoo skipped all of its $n_tests test(s)"
     fi
     [ "$failed" = 0 ] || fail "Odoo tests: ${summary#odoo.tests.result: }"
+fi
+
+# --- 3. translation templates ----------------------------------------------------------------
+# The committed <addon>/i18n/<addon>.pot must hold the terms of the code as it is (`make pot`).
+echo "== translation templates (<addon>/i18n/<addon>.pot) current"
+mkdir -p "$tmp/pot"
+mapfile -t pot_addons < <(list_addons)
+if export_pots "$db" "$tmp/pot" "${pot_addons[@]}" -- "${common[@]}" --stop-after-init; then
+    "$VENV/bin/python" scripts/pot.py check "$tmp/pot" "${pot_addons[@]}" \
+        || fail "translation templates out of date (run \`make pot\`)"
+else
+    fail "exporting the translation templates failed"
 fi
 
 if [ "$status" != 0 ]; then
