@@ -22,7 +22,7 @@ class Scope3ReconciliationRun(models.Model):
     transaction), the figures its sources give now are computed as the next event of
     its document would compute them (``scope3.activity._scope3_plans``: same stages,
     rates by date, trace hashes) but with the factor versions its entries used
-    (``_scope3_pins``), and compared with its active entries. A newer factor set, a new
+    (``_scope3_recompute``), and compared with its active entries. A newer factor set, a new
     mapping rule or a changed setting is not a drift: it moves the ledger through a
     restatement, never silently through the sweep. An activity whose ledger differs is
     a *drift*: it is recorded (with its cause) and healed through the normal path, an
@@ -112,7 +112,7 @@ class Scope3ReconciliationRun(models.Model):
             return 0
         busy = self._scope3_busy_documents()
         todo = activities.filtered(lambda a: self._scope3_document(a) not in busy)
-        pins = self._scope3_pins(todo)
+        pins = todo._scope3_pinnable_entries()
         drifts, lines = self._scope3_compare(todo, pins)
         flags = self._scope3_flags(todo)
         healed = self._scope3_heal(drifts, pins)
@@ -183,12 +183,6 @@ class Scope3ReconciliationRun(models.Model):
         return {(model, int(res_id)) for model, res_id in self.env.cr.fetchall()}
 
     @api.model
-    def _scope3_pins(self, activities):
-        """The entry whose factor version and settings each (activity, stage) is
-        recomputed with (``scope3.activity._scope3_pinnable_entries``)."""
-        return activities._scope3_pinnable_entries()
-
-    @api.model
     def _scope3_recompute(self, pins):
         """The sweep keeps the factors and the settings each entry was computed with
         (``scope3.activity._scope3_pinned_candidates``): only the documents speak."""
@@ -199,7 +193,7 @@ class Scope3ReconciliationRun(models.Model):
         """Drifted activities of these, with their figures and cause, and how many were
         checked. Nothing is written.
 
-        :param dict pins: see ``_scope3_pins``
+        :param dict pins: ``scope3.activity._scope3_pinnable_entries``
         """
         Activity = self.env["scope3.activity"].sudo()
         plans = activities.with_context(
@@ -302,7 +296,7 @@ class Scope3ReconciliationRun(models.Model):
             model, res_id = self._scope3_document(activity)
             by_document.setdefault((model, res_id), []).append(activity)
         # the event recomputes every activity of its documents, some beyond this chunk
-        pins = {**self._scope3_pins(self._scope3_document_activities(by_document)), **pins}
+        pins = {**self._scope3_document_activities(by_document)._scope3_pinnable_entries(), **pins}
         Event = (
             self.env["scope3.outbox.event"]
             .sudo()
