@@ -298,6 +298,36 @@ class Scope3FactorSet(models.Model):
                     set=self.display_name,
                 )
             )
+        if not self.env.su and not self.env.user.has_group("base.group_system"):
+            # a set shared by every company may change the figures of all that resolve to it
+            outside = self._scope3_companies_resolving() - self.env.user.company_ids
+            if outside:
+                raise UserError(
+                    self.env._(
+                        "%(set)s is shared by every company: publishing it may change the "
+                        "figures of %(companies)s, where you have no access. Give the set "
+                        "your company to publish it for that company only, or ask an "
+                        "administrator.",
+                        set=self.display_name,
+                        companies=", ".join(outside.mapped("name")),
+                    )
+                )
+
+    def _scope3_companies_resolving(self):
+        """Companies whose counted figures this spend-based set may change once published:
+        those with activities that do not pin another set (activity-based factors are
+        chosen explicitly, so a published activity set changes nothing by itself)."""
+        self.ensure_one()
+        if self.factor_type != "spend":
+            return self.env["res.company"]
+        companies = (
+            self.company_id
+            or self.env["scope3.restatement"].sudo()._scope3_companies_with_activities()
+        )
+        return companies.filtered(
+            lambda c: c.scope3_spend_factor_set_id.state not in ("published", "superseded")
+            or c.scope3_spend_factor_set_id == self
+        )
 
     def _scope3_supersede_older(self):
         """Supersede the published sets of the same source, company and type that are

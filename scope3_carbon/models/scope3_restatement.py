@@ -323,11 +323,7 @@ class Scope3Restatement(models.Model):
             factor_set.state == "superseded" and not factor_set.valid_to
         ):
             return self.browse()  # activity factors are chosen explicitly; never applies
-        companies = factor_set.company_id or self._scope3_companies_with_activities()
-        companies = companies.filtered(
-            lambda c: c.scope3_spend_factor_set_id.state not in ("published", "superseded")
-            or c.scope3_spend_factor_set_id == factor_set
-        )
+        companies = factor_set._scope3_companies_resolving()
         return self._scope3_propose(
             companies,
             "factor_set",

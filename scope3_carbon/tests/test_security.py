@@ -1,6 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 from .common import Scope3Common
@@ -90,3 +90,40 @@ class TestSecurity(Scope3Common):
         self.assertEqual(order.with_user(self.plain_buyer).scope3_co2e_kg, 787.0)
         with self.assertRaises(AccessError):
             self.Entry.with_user(self.plain_buyer).search([])
+
+    def test_manager_of_one_company_cannot_publish_a_shared_set(self):
+        """A set without company applies to every company: the Carbon Manager of company B
+        alone cannot publish it (it would change company A's figures), but can publish one
+        of company B."""
+        manager_b = new_test_user(
+            self.env,
+            login="s3_manager_b_only",
+            groups="scope3_carbon.group_scope3_manager",
+            company_id=self.company_b.id,
+            company_ids=[Command.set(self.company_b.ids)],
+        )
+        values = {
+            "name": "Shared spend set",
+            "publisher": "x",
+            "edition": "t1",
+            "valid_from": "2022-01-01",
+            "gwp_basis": "ar5",
+            "factor_type": "spend",
+            "currency_id": self.usd.id,
+            "price_year": 2022,
+            "factor_ids": [
+                Command.create(
+                    {"key": "331110", "name": "Steel", "value": 0.5, "unit": "kg CO2e/2022 USD"}
+                )
+            ],
+        }
+        # company A resolves to the latest published spend-based set (none chosen)
+        self.company.with_context(scope3_no_restatement=True).scope3_spend_factor_set_id = False
+        Set = self.env["scope3.factor.set"].with_user(manager_b).with_company(self.company_b)
+        shared = Set.create(values)
+        with self.assertRaisesRegex(UserError, "shared by every company"):
+            shared.action_publish()
+        self.assertEqual(shared.state, "draft")
+        own = Set.create(dict(values, edition="t2", company_id=self.company_b.id))
+        own.action_publish()
+        self.assertEqual(own.state, "published")
