@@ -18,7 +18,7 @@ import json
 from decimal import Decimal
 
 from . import ImportFileError, ParsedFactor, ParsedSet
-from ._common import checksum, decode, number, read_csv, require_columns
+from ._common import at, checksum, decode, number, read_csv, require_columns
 
 KEY = "key"
 CODE = "country_code"
@@ -40,7 +40,7 @@ def parse_ember(data: bytes) -> ParsedSet:
     factors, problems, seen = [], [], {}
     for line, key, entry in entries:
         if key in seen:
-            problems.append(f'line {line}: key "{key}" already used on line {seen[key]}')
+            problems.append(f'{at(line)}: key "{key}" already used on {at(seen[key])}')
         seen[key] = line
         factor = _factor(line, key, entry, problems)
         if factor is not None:
@@ -111,7 +111,7 @@ def _csv_entries(data):
 
 def _factor(line, key, entry, problems):
     """The factor of one entry, or None after recording its problems."""
-    where = f'line {line} (key "{key}")'
+    where = f'{at(line)} (key "{key}")'
     if not isinstance(entry, dict):
         problems.append(f"{where}: the entry is not an object")
         return None

@@ -26,7 +26,7 @@ import re
 from decimal import Decimal
 
 from . import ImportFileError, ParsedFactor, ParsedSet
-from ._common import checksum, number, read_csv, require_columns, slug, unknown_unit
+from ._common import at, checksum, number, read_csv, require_columns, slug, unknown_unit
 
 GWP_AR5 = {"CO2": Decimal(1), "CH4": Decimal(28), "N2O": Decimal(265)}
 KG_PER_LB = Decimal("0.45359237")
@@ -162,7 +162,7 @@ def _raise_if(problems):
 
 def _unique_key(key, line, seen, problems):
     if key in seen:
-        problems.append(f'line {line}: key "{key}" already used on line {seen[key]}')
+        problems.append(f'{at(line)}: key "{key}" already used on {at(seen[key])}')
     seen[key] = line
 
 
@@ -175,7 +175,7 @@ def _table6(header, rows, table):
         acronym, label = row[EGRID_ACRONYM], row[EGRID_NAME]
         region = US_AVERAGE.get(acronym, acronym)
         if not region:
-            problems.append(f"line {line}: empty value in column {EGRID_ACRONYM}")
+            problems.append(f"{at(line)}: empty value in column {EGRID_ACRONYM}")
         _unique_key(region, line, seen, problems)
         if None in rates.values() or not region:
             continue
@@ -241,7 +241,7 @@ def _table9(header, rows, table):
     for line, row in rows:
         material = row[columns[MATERIAL]]
         if not material:
-            problems.append(f"line {line}: empty value in column {MATERIAL}")
+            problems.append(f"{at(line)}: empty value in column {MATERIAL}")
         for method, method_key in WASTE_METHODS.items():
             column = columns[method]
             if row[column] == NOT_APPLICABLE:

@@ -16,7 +16,7 @@ labels it "kg/2021 USD" but it is the same USEEIO CO2e flow), which ``gas_unit``
 import re
 
 from . import ImportFileError, ParsedFactor, ParsedSet
-from ._common import checksum, number, read_csv, require_columns, unknown_unit
+from ._common import at, checksum, number, read_csv, require_columns, unknown_unit
 
 GHG = "GHG"
 UNIT = "Unit"
@@ -177,11 +177,11 @@ def _read_co2e(rows, code_col, title_col):
     for line, row in rows:
         code = row[code_col]
         if not _NAICS.match(code):
-            problems.append(f'line {line}: invalid NAICS code "{code}" in column {code_col}')
+            problems.append(f'{at(line)}: invalid NAICS code "{code}" in column {code_col}')
         elif code in entries:
-            problems.append(f"line {line}: duplicate NAICS code {code}")
+            problems.append(f"{at(line)}: duplicate NAICS code {code}")
         if row[GHG] != ALL_GHGS:
-            problems.append(f'line {line}: GHG "{row[GHG]}" where the CO2e file has "{ALL_GHGS}"')
+            problems.append(f'{at(line)}: GHG "{row[GHG]}" where the CO2e file has "{ALL_GHGS}"')
         denominator = CO2E_UNITS.get(row[UNIT])
         if denominator is None:
             problems.append(unknown_unit(line, row[UNIT], UNIT))
@@ -191,7 +191,7 @@ def _read_co2e(rows, code_col, title_col):
         if values is not None and code not in entries:
             entries[code] = (row[title_col], *values)
     if len(denominators) > 1:
-        lines = ", ".join(f"{unit} from line {line}" for unit, line in denominators.items())
+        lines = ", ".join(f"{unit} from {at(line)}" for unit, line in denominators.items())
         problems.append(f"the file mixes price years: {lines}")
     if problems:
         raise ImportFileError(problems)
@@ -206,15 +206,15 @@ def _read_by_ghg(data, code_col, denominator, entries):
     for line, row in rows:
         code, gas = row[code_col], GASES.get(row[GHG])
         if code not in entries:
-            problems.append(f"line {line}: NAICS code {code} is not in the CO2e file")
+            problems.append(f"{at(line)}: NAICS code {code} is not in the CO2e file")
         if gas is None:
-            problems.append(f'line {line}: unknown GHG "{row[GHG]}"')
+            problems.append(f'{at(line)}: unknown GHG "{row[GHG]}"')
         _check_gas_unit(line, row[UNIT], gas, denominator, problems)
         values = _values(line, row, problems)
         if gas is not None and code in entries and values is not None:
             per_gas = gases.setdefault(code, {})
             if gas in per_gas:
-                problems.append(f"line {line}: duplicate GHG {row[GHG]} for NAICS code {code}")
+                problems.append(f"{at(line)}: duplicate GHG {row[GHG]} for NAICS code {code}")
             per_gas[gas] = values[2]
     if problems:
         raise ImportFileError(problems)
@@ -228,6 +228,6 @@ def _check_gas_unit(line, unit, gas, denominator, problems):
     if known is None:
         problems.append(unknown_unit(line, unit, UNIT))
     elif known[0] != denominator:
-        problems.append(f'line {line}: unit "{unit}" is not in {denominator} like the CO2e file')
+        problems.append(f'{at(line)}: unit "{unit}" is not in {denominator} like the CO2e file')
     elif known[1] == "kg CO2e" and gas not in (None, UNSPECIFIED):
-        problems.append(f'line {line}: unit "{unit}" is in CO2e for a single gas')
+        problems.append(f'{at(line)}: unit "{unit}" is in CO2e for a single gas')
