@@ -31,6 +31,7 @@
         "views/scope3_category_views.xml",
         "views/scope3_factor_views.xml",
         "views/scope3_factor_set_views.xml",
+        "views/scope3_factor_set_comparison_views.xml",
         "views/scope3_emission_entry_views.xml",
         "views/scope3_activity_views.xml",
         "views/scope3_outbox_event_views.xml",

@@ -14,7 +14,7 @@ from . import ImportFileError, Limits, current_limits
 MAX_NUMBER_TEXT = 40
 #: a label cell (name, unit, code) longer than this is refused
 MAX_LABEL_TEXT = 1000
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def at(line) -> str:
@@ -56,7 +56,7 @@ def decode(data: bytes, limits: Limits | None = None) -> str:
         ) from None
     if not text.strip():
         raise ImportFileError(["the file is empty"])
-    bad = _CONTROL.search(text)
+    bad = CONTROL.search(text)
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
         raise ImportFileError(

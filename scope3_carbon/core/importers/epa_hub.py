@@ -22,11 +22,21 @@ and keys (:func:`clean_label`). Keys of tables 8-10: ``table<n>|<slug of the row
 (table 9: ``table9|<material>|<method>``).
 """
 
+import dataclasses
 import re
 from decimal import Decimal
 
-from . import ImportFileError, ParsedFactor, ParsedSet
-from ._common import at, checksum, number, read_csv, require_columns, slug, unknown_unit
+from . import ImportFileError, ParsedFactor, ParsedSet, current_limits
+from ._common import (
+    at,
+    check_row_count,
+    checksum,
+    number,
+    read_csv,
+    require_columns,
+    slug,
+    unknown_unit,
+)
 
 GWP_AR5 = {"CO2": Decimal(1), "CH4": Decimal(28), "N2O": Decimal(265)}
 KG_PER_LB = Decimal("0.45359237")
@@ -82,6 +92,9 @@ TITLES = {
     "10": "Table 10, Scope 3 Category 6 and 7: Business Travel and Employee Commuting",
 }
 
+#: the publisher's range of data rows of each table (2025: 28, 7, 61, 12)
+ROWS = {"6": (20, 40), "8": (5, 12), "9": (40, 90), "10": (8, 20)}
+
 _FOOTNOTE = re.compile(r"(?<=[a-z)])\s?[A-E]$")
 
 
@@ -136,6 +149,10 @@ def parse_epa_hub_table(data: bytes, table: str | int, edition: str = "2025") ->
     header, rows = read_csv(data)
     readers = {"6": _table6, "8": _vehicle_table, "9": _table9, "10": _vehicle_table}
     factors, skipped = readers[number_](header, rows, number_)
+    if current_limits().check_completeness:
+        check_row_count(f"table {number_}", len(rows), ROWS[number_])
+    scope = "Scope 2" if number_ == "6" else "Scope 3"
+    factors = [dataclasses.replace(factor, scope=scope) for factor in factors]
     return ParsedSet(
         source="epa_hub",
         name=f"US EPA GHG Emission Factors Hub {edition}, {TITLES[number_]}",

@@ -15,8 +15,16 @@ labels it "kg/2021 USD" but it is the same USEEIO CO2e flow), which ``gas_unit``
 
 import re
 
-from . import ImportFileError, ParsedFactor, ParsedSet
-from ._common import at, checksum, number, read_csv, require_columns, unknown_unit
+from . import ImportFileError, ParsedFactor, ParsedSet, current_limits
+from ._common import (
+    at,
+    check_row_count,
+    checksum,
+    number,
+    read_csv,
+    require_columns,
+    unknown_unit,
+)
 
 GHG = "GHG"
 UNIT = "Unit"
@@ -97,6 +105,11 @@ EDITIONS = {
     },
 }
 
+#: the publisher's range of commodities of the CO2e file (v1.2 and v1.3.0: 1,016) and the
+#: fewest gases the by-GHG file gives each (v1.2: 16, v1.3.0: 18)
+CO2E_ROWS = (1_000, 1_100)
+MIN_GASES = 16
+
 _NAICS = re.compile(r"^\d{6}$")
 
 
@@ -111,6 +124,8 @@ def parse_epa_supply_chain(co2e: bytes, by_ghg: bytes | None = None) -> ParsedSe
     header, rows = read_csv(co2e)
     code_col, title_col = _layout(header)
     entries, denominator = _read_co2e(rows, code_col, title_col)
+    if current_limits().check_completeness:
+        check_row_count("the CO2e file", len(rows), CO2E_ROWS)
     meta = EDITIONS.get((code_col, denominator))
     if meta is None:
         raise ImportFileError(
@@ -218,6 +233,15 @@ def _read_by_ghg(data, code_col, denominator, entries):
             per_gas[gas] = values[2]
     if problems:
         raise ImportFileError(problems)
+    if current_limits().check_completeness:
+        missing = [code for code in entries if len(gases.get(code, {})) < MIN_GASES]
+        if missing:
+            raise ImportFileError(
+                [
+                    f"the by-GHG file gives fewer than {MIN_GASES} gases for {len(missing):,} "
+                    f"NAICS code(s), e.g. {missing[0]} (truncated or not the official file)"
+                ]
+            )
     return gases, len(rows)
 
 
