@@ -72,23 +72,19 @@ def _load(data):
 
 def sheet_names(data):
     """The sheet names of a workbook, in order."""
-    limits = current_limits()
-    _check_archive(data, limits)
-    try:
-        workbook = _load(data)
-        try:
-            return list(workbook.sheetnames)
-        finally:
-            workbook.close()
-    except ImportFileError:
-        raise
-    except Exception as exc:  # any failure of a damaged workbook inside openpyxl
-        raise _fail(f"{type(exc).__name__}") from None
+    return read_workbook(data, lambda names: [])[0]
 
 
 def read_sheets(data, wanted=None):
-    """``{sheet name: [row tuple of cell texts or None]}`` of the sheets in ``wanted`` (all
-    sheets when ``None``), trailing empty cells of each row dropped.
+    """``{sheet name: rows}`` of the sheets in ``wanted`` (all when ``None``)."""
+    return read_workbook(data, lambda names: names if wanted is None else wanted)[1]
+
+
+def read_workbook(data, select):
+    """``(sheet names, {sheet name: [row tuple of cell texts or None]})``, opening the
+    workbook once; ``select(names)`` returns the sheets to read (it may raise
+    :class:`ImportFileError` when the names are not those expected). Trailing empty cells
+    of each row are dropped.
 
     :raises ImportFileError: damaged workbook, or more rows than the row limit
     """
@@ -99,16 +95,17 @@ def read_sheets(data, wanted=None):
     try:
         workbook = _load(data)
         try:
+            names = list(workbook.sheetnames)
+            wanted = set(select(names))
             for sheet in workbook.worksheets:
-                if wanted is not None and sheet.title not in wanted:
+                if sheet.title not in wanted:
                     continue
                 rows = []
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    for raw in sheet.iter_rows(
-                        max_row=budget + 1, max_col=limits.max_columns, values_only=True
-                    ):
-                        row = [_cell(value) for value in raw]
+                    # no max_col: openpyxl would pad every row to it with empty cells
+                    for raw in sheet.iter_rows(max_row=budget + 1, values_only=True):
+                        row = [_cell(value) for value in raw[: limits.max_columns]]
                         while row and row[-1] is None:
                             row.pop()
                         rows.append(tuple(row))
@@ -127,7 +124,7 @@ def read_sheets(data, wanted=None):
         raise
     except Exception as exc:  # any failure of a damaged workbook inside openpyxl
         raise _fail(f"{type(exc).__name__}") from None
-    return sheets
+    return names, sheets
 
 
 def detect_workbook(data):

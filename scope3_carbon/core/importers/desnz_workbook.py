@@ -30,7 +30,7 @@ import dataclasses
 
 from . import ImportFileError, current_limits
 from ._common import checksum, column_name
-from ._xlsx import read_sheets, sheet_names
+from ._xlsx import read_workbook
 from .desnz_flat import ENERGY_ROWS, GAS_ROWS, GHG_UNIT, LABEL_COLUMNS, TOTAL, build_set
 
 TITLE = "UK Government GHG Conversion Factors for Company Reporting"
@@ -80,13 +80,7 @@ def parse_desnz_workbook(data: bytes, year: int | None = None):
     :param year: expected edition year; the workbook is rejected when it states another
     :raises ImportFileError: listing every problem of the workbook
     """
-    names = sheet_names(data)
-    missing = [name for name in REQUIRED_SHEETS if name not in names]
-    if missing:
-        raise ImportFileError(
-            ["not a complete DESNZ full-set workbook: missing sheet(s) " + ", ".join(missing)]
-        )
-    sheets = read_sheets(data, [name for name in names if name not in INFO_SHEETS])
+    _names, sheets = read_workbook(data, _factor_sheets)
     problems, rows, tables, headings = [], [], [], {}
     for name, sheet_rows in sheets.items():
         heading = _heading(name, sheet_rows, problems)
@@ -120,6 +114,16 @@ def parse_desnz_workbook(data: bytes, year: int | None = None):
     return dataclasses.replace(
         parsed, tables=tuple(tables), edition_date=edition_date, file_format="xlsx"
     )
+
+
+def _factor_sheets(names):
+    """The sheets to read: all but the information sheets; every required one present."""
+    missing = [name for name in REQUIRED_SHEETS if name not in names]
+    if missing:
+        raise ImportFileError(
+            ["not a complete DESNZ full-set workbook: missing sheet(s) " + ", ".join(missing)]
+        )
+    return [name for name in names if name not in INFO_SHEETS]
 
 
 def _heading(name, rows, problems):

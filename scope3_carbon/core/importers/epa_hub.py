@@ -196,6 +196,11 @@ def _table6(header, rows, table):
         _unique_key(region, line, seen, problems)
         if None in rates.values() or not region:
             continue
+        if not rates["CO2"] > max(rates["CH4"], rates["N2O"]):
+            problems.append(
+                f"{at(line)}: CH4 or N2O rate above the CO2 rate (columns swapped or damaged)"
+            )
+            continue
         per_kwh = {gas: rate * KG_PER_LB / KWH_PER_MWH for gas, rate in rates.items()}
         factors.append(
             ParsedFactor(

@@ -31,7 +31,7 @@ import re
 
 from . import ImportFileError, ParsedFactor, ParsedSet, current_limits
 from ._common import at, check_row_count, checksum, column_name, number, slug
-from ._xlsx import read_sheets, sheet_names
+from ._xlsx import read_workbook
 from .epa_hub import (
     EGRID_ACRONYM,
     EGRID_GASES,
@@ -103,9 +103,7 @@ def parse_epa_hub_workbook(data: bytes) -> ParsedSet:
 
     :raises ImportFileError: listing every problem of the workbook
     """
-    if SHEET not in sheet_names(data):
-        raise ImportFileError([f'not the EPA Emission Factors Hub workbook: no sheet "{SHEET}"'])
-    rows = read_sheets(data, [SHEET])[SHEET]
+    rows = read_workbook(data, _hub_sheet)[1][SHEET]
     edition, edition_date = _edition(rows)
     tables = _tables(rows)
     _check_gwp(rows, tables)
@@ -157,6 +155,12 @@ def parse_epa_hub_workbook(data: bytes) -> ParsedSet:
         tables=tuple(counts),
         file_format="xlsx",
     )
+
+
+def _hub_sheet(names):
+    if SHEET not in names:
+        raise ImportFileError([f'not the EPA Emission Factors Hub workbook: no sheet "{SHEET}"'])
+    return [SHEET]
 
 
 def _where(index):

@@ -14,6 +14,7 @@ labels it "kg/2021 USD" but it is the same USEEIO CO2e flow), which ``gas_unit``
 """
 
 import re
+from decimal import Decimal
 
 from . import ImportFileError, ParsedFactor, ParsedSet, current_limits
 from ._common import (
@@ -108,6 +109,9 @@ EDITIONS = {
 #: the publisher's range of commodities of the CO2e file (v1.2 and v1.3.0: 1,016) and the
 #: fewest gases the by-GHG file gives each (v1.2: 16, v1.3.0: 18)
 CO2E_ROWS = (1_000, 1_100)
+#: the published columns are rounded each on its own to 3 decimals: with margins may differ
+#: from without + margins by 0.001 (v1.2 111150: 3.007 vs 2.874 + 0.134)
+ROUNDING = Decimal("0.0015")
 MIN_GASES = 16
 
 _NAICS = re.compile(r"^\d{6}$")
@@ -203,6 +207,12 @@ def _read_co2e(rows, code_col, title_col):
         else:
             denominators.setdefault(denominator, line)
         values = _values(line, row, problems)
+        if values is not None and abs(values[0] + values[1] - values[2]) > ROUNDING:
+            problems.append(
+                f"{at(line)}: with margins {values[2]} is not without margins {values[0]} "
+                f"+ margins {values[1]} (columns swapped or damaged)"
+            )
+            values = None
         if values is not None and code not in entries:
             entries[code] = (row[title_col], *values)
     if len(denominators) > 1:
