@@ -125,9 +125,7 @@ def write_desnz(path, output, year=2025):
                     *levels,
                     factor.category_hint or "",
                     "1" if factor.is_wtt else "0",
-                    xmlid(factor.companion_key, year)
-                    if factor.companion_key in companions
-                    else "",
+                    xmlid(factor.companion_key, year) if factor.companion_key in companions else "",
                 ]
             )
     print(
