@@ -280,14 +280,26 @@ class TestFactorWorkbooks(Scope3Common):
         self.assertIn("more than the limit of 1,000,000 bytes", str(caught.exception))
 
     def test_edition_comparison(self):
-        """DESNZ 2026 against the shipped 2025 selection: rail freight 0.02779 -> 0.02583
-        (-7.05 %), the UK electricity rows renamed or reshaped appear as removed/added."""
+        """The complete 2026 workbook against what it supersedes (the shipped 2026 selection:
+        same rows and values, the rest added), then against the shipped 2025 selection: rail
+        freight 0.02779 -> 0.02583 (-7.05 %); rows renamed in 2026 are removed + added."""
         new = self.upload(DESNZ_XLSX[2026])
         action = new.with_user(self.manager).action_compare_editions()
-        comparison = self.env["scope3.factor.set.comparison"].browse(action["res_id"])
+        Comparison = self.env["scope3.factor.set.comparison"]
+        comparison = Comparison.browse(action["res_id"])
+        selection_2026 = self.env.ref("scope3_carbon.scope3_factor_set_desnz_2026")
+        self.assertEqual(comparison.base_set_id, selection_2026)
         self.assertEqual(
-            comparison.base_set_id, self.env.ref("scope3_carbon.scope3_factor_set_desnz_2025")
+            (
+                comparison.added_count,
+                comparison.removed_count,
+                comparison.changed_count,
+                comparison.unchanged_count,
+            ),
+            (new.factor_count - selection_2026.factor_count, 0, 0, selection_2026.factor_count),
         )
+        comparison.base_set_id = self.env.ref("scope3_carbon.scope3_factor_set_desnz_2025")
+        comparison.action_compute()
         rail = comparison.line_ids.filtered(
             lambda line: line.new_factor_id.level_2 == "Rail"
             and line.new_factor_id.level_3 == "Freight train"
@@ -299,6 +311,7 @@ class TestFactorWorkbooks(Scope3Common):
         # (0.02583 - 0.02779) / 0.02779 = -7.0529 % (stored to 4 decimals)
         self.assertEqual(rail.change_pct, -7.0529)
         self.assertGreater(comparison.added_count, 0)
+        self.assertGreater(comparison.removed_count, 0)  # e.g. "HGV (all diesel)" rows
         self.assertEqual(
             comparison.added_count + comparison.changed_count + comparison.unchanged_count,
             new.factor_count,
