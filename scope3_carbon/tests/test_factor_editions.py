@@ -1,4 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import pathlib
+import unittest
+
 from odoo.tests import Form, tagged
 
 from .common import Scope3Common
@@ -15,7 +18,7 @@ class TestFactorEditions(Scope3Common):
             [("company_id", "=", cls.company.id)], limit=1
         )
         cls.steel.write({"is_storable": True, "weight": 1000.0})  # 20 units = 20 t
-        cls.env["scope3.transport.route"].create(
+        cls.route = cls.env["scope3.transport.route"].create(
             {
                 "from_partner_id": cls.vendor.id,
                 "to_partner_id": warehouse.partner_id.id,
@@ -58,3 +61,36 @@ class TestFactorEditions(Scope3Common):
             self.assertEqual(entry.factor_set_id.edition, str(year), day)
             self.assertEqual(activity.co2e_kg, kg, day)
             self.assertEqual(entry.dq_temporal, 1, day)  # factor year = activity year
+
+    def test_comparison_estimates_the_effect_on_the_ledger(self):
+        """A 2025 rail receipt (2,000 t.km x 0.02779 = 55.580 kg) is one of the entries the
+        2026 workbook changes: estimated 55.580 x 0.02583 / 0.02779 = 51.660 kg."""
+        workbook = (
+            pathlib.Path(__file__).resolve().parents[3]
+            / "shared"
+            / "factor-sources"
+            / "desnz_ghg_conversion_factors_2026"
+            / "ghg-conversion-factors-2026-full-set.xlsx"
+        )
+        if not workbook.is_file():
+            raise unittest.SkipTest(f"official workbook not found: {workbook}")
+        new = self.env["scope3.factor.set"]._scope3_import(
+            "desnz_workbook", {"data": workbook.read_bytes()}
+        )
+        Comparison = self.env["scope3.factor.set.comparison"]
+        base = self.env.ref("scope3_carbon.scope3_factor_set_desnz_2025")
+
+        def compare():
+            comparison = Comparison.create({"set_id": new.id, "base_set_id": base.id})
+            comparison._scope3_compute()
+            return comparison
+
+        before = compare()
+        self.route.mode = "rail"
+        activity = self.receipt_on("2025-05-02")
+        self.assertEqual(activity.co2e_kg, 55.58)
+        after = compare()
+        self.assertEqual(after.entry_count - before.entry_count, 1)
+        self.assertAlmostEqual(after.current_kg - before.current_kg, 55.58, places=6)
+        self.assertAlmostEqual(after.estimated_kg - before.estimated_kg, 51.66, places=6)
+        self.assertIn("publishing changes no posted entry", after.restatement_note)
