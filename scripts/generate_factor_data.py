@@ -4,9 +4,15 @@
 Usage:
     python3 scripts/generate_factor_data.py --epa-v13
     PATH/SupplyChainGHGEmissionFactors_v1.3.0_NAICS_CO2e_USD2022.csv
+    python3 scripts/generate_factor_data.py
+    --desnz-2025 PATH/ghg-conversion-factors-2025-flat-format.csv
+    --desnz-2024 PATH/ghg-conversion-factors-2024-full_set__for_advanced_users__v1_1.xlsx
+    --desnz-2026 PATH/ghg-conversion-factors-2026-full-set.xlsx
 
 Writes scope3_carbon/data/scope3.factor.csv (one row per NAICS-6 code, kg CO2e per 2022
-USD, purchaser price, with margins as the factor value). The official files themselves
+USD, purchaser price, with margins as the factor value) and the DESNZ default selections
+scope3.factor-desnz_<year>.csv (2025 from the official flat file, keyed by its IDs; 2024 and
+2026 from the full-set workbooks, keyed by their labels). The official files themselves
 are not part of the repository; see README.md ("Emission factors") for where to obtain
 them.
 """
@@ -19,8 +25,10 @@ from decimal import Decimal, InvalidOperation
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "scope3_carbon" / "data" / "scope3.factor.csv"
-OUT_DESNZ = ROOT / "scope3_carbon" / "data" / "scope3.factor-desnz_2025.csv"
-DESNZ_SET_XMLID = "scope3_factor_set_desnz_2025"
+OUT_DESNZ = ROOT / "scope3_carbon" / "data" / "scope3.factor-desnz_{year}.csv"
+DESNZ_SET_XMLID = "scope3_factor_set_desnz_{year}"
+#: the file each shipped DESNZ edition is generated from: its parser
+DESNZ_PARSERS = {2024: "desnz_workbook", 2025: "desnz_flat", 2026: "desnz_workbook"}
 DESNZ_DEFAULT_KINDS = (
     "freight",
     "fuel",
@@ -37,6 +45,11 @@ def load_importers():
     tests/conftest.py does)."""
     import importlib.util
 
+    if "scope3_core" in sys.modules:
+        import scope3_core.importers
+        import scope3_core.units
+
+        return scope3_core.importers, scope3_core.units.UOM_XMLIDS
     core = ROOT / "scope3_carbon" / "core"
     spec = importlib.util.spec_from_file_location(
         "scope3_core", core / "__init__.py", submodule_search_locations=[str(core)]
@@ -50,19 +63,27 @@ def load_importers():
     return scope3_core.importers, scope3_core.units.UOM_XMLIDS
 
 
-def xmlid(key):
-    return "scope3_factor_desnz_2025_" + "".join(c if c.isalnum() else "_" for c in key).lower()
+def xmlid(key, year=2025):
+    """XML id of a shipped DESNZ row: the flat file's ID (2025), or the label key of a
+    workbook row (2024, 2026) with its separators as ``_`` and runs of them collapsed."""
+    name = "".join(c if c.isalnum() else "_" for c in key).lower()
+    if year != 2025:
+        name = "_".join(part for part in name.split("_") if part)
+    return f"scope3_factor_desnz_{year}_{name}"
 
 
-def write_desnz(path, output):
+def write_desnz(path, output, year=2025):
     importers, uom_xmlids = load_importers()
     with open(path, "rb") as handle:
-        parsed = importers.parse("desnz_flat", data=handle.read())
-    if parsed.edition != "2025":
-        sys.exit(f"{path}: edition {parsed.edition}, expected the 2025 flat file")
+        parsed = importers.parse(DESNZ_PARSERS[year], data=handle.read())
+    if parsed.edition != str(year):
+        sys.exit(f"{path}: edition {parsed.edition}, expected the {year} edition")
     chosen = [f for f in parsed.factors if f.category_hint in DESNZ_DEFAULT_KINDS]
     companions = {f.companion_key for f in chosen if f.companion_key}
     wtt = [f for f in parsed.factors if f.is_wtt and f.key in companions]
+    ids = [xmlid(f.key, year) for f in wtt + chosen]
+    if len(set(ids)) != len(ids):
+        sys.exit(f"{path}: two rows of the selection get the same XML id")
     with open(output, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(
@@ -91,8 +112,8 @@ def write_desnz(path, output):
             levels = tuple(factor.levels) + ("",) * (5 - len(factor.levels))
             writer.writerow(
                 [
-                    xmlid(factor.key),
-                    DESNZ_SET_XMLID,
+                    xmlid(factor.key, year),
+                    DESNZ_SET_XMLID.format(year=year),
                     factor.key_type,
                     factor.key,
                     factor.name,
@@ -104,7 +125,7 @@ def write_desnz(path, output):
                     *levels,
                     factor.category_hint or "",
                     "1" if factor.is_wtt else "0",
-                    xmlid(factor.companion_key) if factor.companion_key in companions else "",
+                    xmlid(factor.companion_key, year) if factor.companion_key in companions else "",
                 ]
             )
     print(
@@ -165,12 +186,18 @@ def main():
     parser.add_argument("--epa-v13", help="EPA v1.3.0 NAICS CO2e CSV (USD2022)")
     parser.add_argument("--output", default=str(OUT), help="where to write (default: %(default)s)")
     parser.add_argument("--desnz-2025", help="DESNZ 2025 official flat-format CSV")
-    parser.add_argument("--desnz-output", default=str(OUT_DESNZ))
+    parser.add_argument("--desnz-2024", help="DESNZ 2024 full-set workbook (v1.1)")
+    parser.add_argument("--desnz-2026", help="DESNZ 2026 full-set workbook")
+    parser.add_argument(
+        "--desnz-output", help="where to write one DESNZ selection (default: data folder)"
+    )
     args = parser.parse_args()
-    if not (args.epa_v13 or args.desnz_2025):
-        parser.error("give --epa-v13 and/or --desnz-2025")
-    if args.desnz_2025:
-        write_desnz(args.desnz_2025, args.desnz_output)
+    desnz = {year: getattr(args, f"desnz_{year}") for year in DESNZ_PARSERS}
+    if not (args.epa_v13 or any(desnz.values())):
+        parser.error("give --epa-v13 and/or --desnz-2024/2025/2026")
+    for year, path in desnz.items():
+        if path:
+            write_desnz(path, args.desnz_output or str(OUT_DESNZ).format(year=year), year)
     if not args.epa_v13:
         return
     rows = read_epa_co2e(args.epa_v13)

@@ -895,3 +895,327 @@ def test_import_file_error_message():
 
 def test_no_odoo_import():
     assert not any(name == "odoo" or name.startswith("odoo.") for name in sys.modules)
+
+
+# --------------------------------------------------------------------------- workbooks
+
+DESNZ_XLSX = {
+    2024: "desnz_ghg_conversion_factors_2024/"
+    "ghg-conversion-factors-2024-full_set__for_advanced_users__v1_1.xlsx",
+    2025: "desnz_ghg_conversion_factors_2025/ghg-conversion-factors-2025-full-set.xlsx",
+    2026: "desnz_ghg_conversion_factors_2026/ghg-conversion-factors-2026-full-set.xlsx",
+}
+HUB_XLSX = "epa_ghg_emission_factors_hub_2025/ghg-emission-factors-hub-2025.xlsx"
+
+
+@pytest.fixture(scope="module")
+def workbook(read):
+    """Parsed workbooks, cached per module (a DESNZ full set takes 1-2 s to read)."""
+    cache = {}
+
+    def _parsed(source, relative):
+        if relative not in cache:
+            cache[relative] = parse(source, data=read(relative))
+        return cache[relative]
+
+    return _parsed
+
+
+def sig10(value):
+    """A value with 10 significant digits, as the DERIVED_ extractions write long values."""
+    return format(float(value), ".10g")
+
+
+def by_labels(parsed):
+    """{(Level 1, Level 2, Level 3, Level 4, Column Text, UOM): factor}."""
+    return {tuple(factor.levels) + (factor.unit,): factor for factor in parsed.factors}
+
+
+@pytest.mark.parametrize("year", [2024, 2026])
+def test_desnz_workbook_equals_its_flat_extraction(read, workbook, year):
+    """The workbook reader gives the DERIVED_ flat extraction of the same edition: same rows
+    counted, same keys, same values; the only differences are the 4 totals that the
+    extraction wrote with 10 significant digits (the workbook holds the full double)."""
+    book = workbook("desnz_workbook", DESNZ_XLSX[year])
+    flat = workbook("desnz_flat", DESNZ[year])
+    assert (book.source, book.edition, book.file_format) == ("desnz_flat", str(year), "xlsx")
+    assert (book.row_count, book.skipped_rows, book.ignored_rows) == (
+        flat.row_count,
+        flat.skipped_rows,
+        flat.ignored_rows,
+    )
+    assert book.row_count == {2024: 7029, 2026: 7051}[year]  # SOURCE.txt row counts
+    assert sum(count for _sheet, count in book.tables) == book.row_count
+    mine, theirs = by_key(book), by_key(flat)
+    assert set(mine) == set(theirs)
+    differ = [key for key in mine if mine[key].value != theirs[key].value]
+    assert len(differ) == 4
+    for key in differ:
+        assert sig10(mine[key].value) == sig10(theirs[key].value)
+        assert len(mine[key].value.as_tuple().digits) > 10
+    for key in mine:
+        gases, their_gases = mine[key].gas_values or {}, theirs[key].gas_values or {}
+        assert set(gases) == set(their_gases)
+        assert all(sig10(gases[gas]) == sig10(their_gases[gas]) for gas in gases)
+        assert (mine[key].scope, mine[key].companion_key, mine[key].td_companion_key) == (
+            theirs[key].scope,
+            theirs[key].companion_key,
+            theirs[key].td_companion_key,
+        )
+
+
+def test_desnz_2026_workbook_published_values(workbook):
+    """SOURCE.txt oracles of 2026, read from the workbook (sheet, row and column in the
+    comments)."""
+    book = by_labels(workbook("desnz_workbook", DESNZ_XLSX[2026]))
+    cases = {
+        # sheet "UK electricity" row 25 column E
+        ("UK electricity", "Electricity generated", "Electricity: UK", "", "", "kWh"): "0.13096",
+        # sheet "Transmission and distribution" row 22 column E
+        (
+            "Transmission and distribution",
+            "T&D- UK electricity",
+            "Electricity: UK",
+            "",
+            "",
+            "kWh",
+        ): "0.01299",
+        # sheet "WTT- UK electricity" row 19 column E
+        (
+            "WTT- UK electricity",
+            "WTT- UK electricity (generation)",
+            "Electricity: UK",
+            "",
+            "",
+            "kWh",
+        ): "0.03682",
+        # sheet "Freighting goods" row 63 column D
+        (
+            "Freighting goods",
+            "HGV (non-refrigerated, all diesel)",
+            "Average non-refrigerated HGVs",
+            "",
+            "Average laden",
+            "tonne.km",
+        ): "0.10356",
+        # sheet "Freighting goods" row 106 column D
+        ("Freighting goods", "Rail", "Freight train", "", "", "tonne.km"): "0.02583",
+        # sheet "Freighting goods" row 159 column E
+        ("Freighting goods", "Cargo ship", "Container ship", "Average", "", "tonne.km"): "0.01612",
+        # sheet "Freighting goods" row 100 column D
+        (
+            "Freighting goods",
+            "Freight flights",
+            "Long-haul, to/from UK",
+            "",
+            "With RF",
+            "tonne.km",
+        ): "0.89939",
+        # sheet "Fuels" row 72 column D
+        ("Fuels", "Liquid fuels", "Diesel (average biofuel blend)", "", "", "litres"): "2.58354",
+        # sheet "Fuels" row 42 column D
+        ("Fuels", "Gaseous fuels", "Natural gas", "", "", "kWh (Gross CV)"): "0.18231",
+        # sheet "Waste disposal" row 52 column I
+        (
+            "Waste disposal",
+            "Refuse",
+            "Commercial and industrial waste",
+            "",
+            "Landfill",
+            "tonnes",
+        ): "520.58023",
+        # sheet "Material use" row 67 column D
+        (
+            "Material use",
+            "Metal",
+            "Metal: steel cans",
+            "",
+            "Primary material production",
+            "tonnes",
+        ): "2861.58251",
+    }
+    for labels, value in cases.items():
+        assert book[labels].value == D(value), labels
+    hgv = book[
+        (
+            "Freighting goods",
+            "HGV (non-refrigerated, all diesel)",
+            "Average non-refrigerated HGVs",
+            "",
+            "Average laden",
+            "tonne.km",
+        )
+    ]
+    wtt = {f.key: f for f in workbook("desnz_workbook", DESNZ_XLSX[2026]).factors}[
+        hgv.companion_key
+    ]
+    assert wtt.value == D("0.02359")  # WTT +0.02359 (SOURCE.txt)
+    assert hgv.scope == "Scope 3" and wtt.scope == "Scope 3"
+    electricity = book[
+        ("UK electricity", "Electricity generated", "Electricity: UK", "", "", "kWh")
+    ]
+    # sheet "UK electricity" row 25 columns F-H: CO2 0.12943, CH4 0.00067, N2O 0.00086
+    assert electricity.gas_values == {"CO2": D("0.12943"), "CH4": D("0.00067"), "N2O": D("0.00086")}
+    assert electricity.scope == "Scope 2"
+
+
+def test_desnz_2024_workbook_version_and_values(workbook):
+    """2024 v1.1: the revision is read from the sheets (one sheet still says 1)."""
+    parsed = workbook("desnz_workbook", DESNZ_XLSX[2024])
+    assert (parsed.version, parsed.edition) == ("1.1", "2024")
+    book = by_labels(parsed)
+    # sheet "UK electricity" row 25 column E
+    assert book[
+        ("UK electricity", "Electricity generated", "Electricity: UK", "", "", "kWh")
+    ].value == D("0.20705")
+    # sheet "Freighting goods" row 63 column P
+    assert book[
+        ("Freighting goods", "HGV (all diesel)", "All HGVs", "", "Average laden", "tonne.km")
+    ].value == D("0.09752")
+    # sheet "Fuels" row 72 column D
+    assert book[
+        ("Fuels", "Liquid fuels", "Diesel (average biofuel blend)", "", "", "litres")
+    ].value == D("2.51279")
+
+
+def test_desnz_2025_workbook_equals_the_official_flat_file(workbook):
+    """The 2025 workbook and DESNZ's own flat file give the same values: identical where
+    the flat file's 5 decimals hold the value, else within its rounding (84 values,
+    SOURCE.txt); 7,029 values in both."""
+    book = workbook("desnz_workbook", DESNZ_XLSX[2025])
+    flat = workbook("desnz_flat", DESNZ[2025])
+    assert book.row_count == flat.row_count - flat.skipped_rows == 7029
+    assert len(book.factors) == len(flat.factors) == 2616
+    mine, theirs = by_labels(book), by_labels(flat)
+    common = set(mine) & set(theirs)
+    assert len(common) > 2550  # the rest differ only in labels (SOURCE.txt)
+    identical = 0
+    for labels in common:
+        a, b = mine[labels].value, theirs[labels].value
+        assert abs(a - b) <= D("0.000005"), labels
+        identical += a == b
+    assert identical >= len(common) - 84
+    # sheet "Freighting goods" row 63 column P (flat ID 27_..., HGV all diesel, average laden)
+    hgv = ("Freighting goods", "HGV (all diesel)", "All HGVs", "", "Average laden", "tonne.km")
+    assert mine[hgv].value == theirs[hgv].value == D("0.10163")
+    # sheet "Transmission and distribution" row 22 column E
+    td = ("Transmission and distribution", "T&D- UK electricity", "Electricity: UK", "", "", "kWh")
+    # (the flat file writes the unit "kWh" as Level 4 of the electricity rows)
+    td_flat = td[:3] + ("kWh",) + td[4:]
+    assert mine[td].value == theirs[td_flat].value == D("0.01853")
+    # sheet "Fuels" row 72 column D
+    diesel = ("Fuels", "Liquid fuels", "Diesel (average biofuel blend)", "", "", "litres")
+    assert mine[diesel].value == theirs[diesel].value == D("2.57082")
+
+
+def test_hub_workbook_equals_its_table_extractions(read, workbook):
+    """Tables 6, 8, 9 and 10 of the Hub workbook give exactly the factors (keys, values,
+    gas values) of their DERIVED_ CSV extractions, with the same row counts."""
+    book = workbook("epa_hub_workbook", HUB_XLSX)
+    assert (book.source, book.edition, book.edition_date) == ("epa_hub", "2025", "2025-01-15")
+    mine = {(factor.key_type, factor.key): factor for factor in book.factors}
+    counts = dict(book.tables)
+    for table, relative in HUB.items():
+        derived = parse("epa_hub", data=read(relative))
+        title = next(name for name in counts if name.startswith(f"Table {table},"))
+        assert counts[title] == derived.row_count
+        for factor in derived.factors:
+            ours = mine[(factor.key_type, factor.key)]
+            assert (ours.value, ours.gas_values, ours.unit) == (
+                factor.value,
+                factor.gas_values,
+                factor.unit,
+            )
+    assert {name.split(",")[0]: count for name, count in book.tables} == {
+        "Table 1": 75,
+        "Table 2": 10,
+        "Table 6": 28,
+        "Table 7": 1,
+        "Table 8": 7,
+        "Table 9": 61,
+        "Table 10": 12,
+    }
+
+
+def test_hub_workbook_published_values(workbook):
+    """Values of tables 1, 2, 6, 7, 8 and 10 (sheet "Emission Factors Hub", rows in the
+    comments), AR5: CH4 28, N2O 265 (table 11)."""
+    factors = {f.key: f for f in workbook("epa_hub_workbook", HUB_XLSX).factors}
+    # row 17: Anthracite, 2602 kg CO2, 276 g CH4, 40 g N2O per short ton
+    assert (
+        factors["table1|anthracite|short-ton"].value
+        == D("2602") + (D(276) * 28 + D(40) * 265) / 1000
+    )
+    # row 38: Natural Gas 53.06 kg CO2, 1 g CH4, 0.1 g N2O per mmBtu
+    assert factors["table1|natural-gas|mmbtu"].value == D("53.06") + D("0.028") + D("0.0265")
+    # row 107: Diesel Fuel, 10.21 kg CO2 per gallon
+    assert factors["table2|diesel-fuel|gallon"].value == D("10.21")
+    # row 410: Steam and Heat 66.33 kg CO2, 1.25 g CH4, 0.125 g N2O per mmBtu
+    assert (
+        factors["table7|steam-and-heat|mmbtu"].value
+        == D("66.33") + (D("1.25") * 28 + D("0.125") * 265) / 1000
+    )
+    # row 366: US Average 771.523 / 0.057 / 0.008 lb per MWh -> 0.3516 kg CO2e/kWh (SOURCE)
+    assert round(factors["USA"].value, 4) == D("0.3516")
+    # row 425: Medium- and Heavy-Duty Truck per short ton-mile 0.186 kg, 0.0016 g, 0.0054 g
+    truck = factors["table8|medium-and-heavy-duty-truck|short_ton.mile"]
+    assert truck.value == D("0.186") + (D("0.0016") * 28 + D("0.0054") * 265) / 1000
+    assert truck.scope == "Scope 3"
+    # row 512: Bus 0.066 kg, 0.0046 g, 0.0019 g per passenger-mile
+    bus = factors["table10|bus|passenger.mile"]
+    assert bus.value == D("0.066") + (D("0.0046") * 28 + D("0.0019") * 265) / 1000
+    assert factors["table1|anthracite|short-ton"].scope == "Scope 1"
+    assert factors["USA"].scope == "Scope 2"
+
+
+def test_workbooks_are_detected_from_their_structure(read):
+    for relative in DESNZ_XLSX.values():
+        assert importers.detect_data("upload.bin", read(relative)) == "desnz_workbook"
+    assert importers.detect_data("upload.bin", read(HUB_XLSX)) == "epa_hub_workbook"
+    # the name does not matter, the content does; a CSV is detected from its header
+    assert importers.detect_data("x.xlsx", read(DESNZ[2025])) is None
+    assert importers.detect_data("x.csv", read(DESNZ[2025])) == "desnz_flat"
+
+
+def test_workbook_of_another_year_or_damaged(read):
+    assert rejected(parse, "desnz_workbook", data=read(DESNZ_XLSX[2026]), year=2025) == [
+        "the workbook is the 2026 edition, not 2025"
+    ]
+    data = read(HUB_XLSX)
+    problems = rejected(parse, "epa_hub_workbook", data=data[: len(data) // 2])
+    assert problems[0].startswith("the file is not a readable XLSX workbook")
+    # a DESNZ workbook given as the Hub
+    assert rejected(parse, "epa_hub_workbook", data=read(DESNZ_XLSX[2025])) == [
+        'not the EPA Emission Factors Hub workbook: no sheet "Emission Factors Hub"'
+    ]
+    assert rejected(parse, "desnz_workbook", data=data)[0].startswith(
+        "not a complete DESNZ full-set workbook: missing sheet(s) Fuels"
+    )
+
+
+def test_size_and_row_limits(read):
+    data = read(DESNZ[2025])
+    small = importers.Limits(max_bytes=1000)
+    assert rejected(parse, "desnz_flat", data=data, limits=small) == [
+        f"the file is {len(data):,} bytes, more than the limit of 1,000 bytes"
+    ]
+    few_rows = importers.Limits(max_rows=100)
+    assert rejected(parse, "desnz_flat", data=data, limits=few_rows) == [
+        "the file has more than 100 rows (the row limit)"
+    ]
+    assert rejected(parse, "desnz_workbook", data=read(DESNZ_XLSX[2025]), limits=few_rows) == [
+        "the workbook has more than 100 rows (the row limit)"
+    ]
+
+
+def test_truncated_files_fail_the_completeness_check(read):
+    """A file cut at a line boundary is well-formed CSV: the publisher's row range catches it."""
+    data = read(DESNZ[2026])
+    cut = b"\n".join(_split(data)[:3000]) + b"\n"
+    problems = rejected(parse, "desnz_flat", data=cut)
+    assert problems == [
+        "the DESNZ conversion factors: 2,999 rows where the publication has 6,500 to 9,000 "
+        "(truncated or not the official file)"
+    ]
+    relaxed = importers.Limits(check_completeness=False)
+    assert parse("desnz_flat", data=cut, limits=relaxed).row_count == 2999

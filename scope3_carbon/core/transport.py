@@ -69,8 +69,10 @@ ROAD_DETOUR = Decimal("1.2")
 class TransportMode:
     """A transport mode and the DESNZ "Freighting goods" row (per tonne.km) it uses.
 
-    ``labels`` are Level 1, Level 2, Level 3, Level 4 and Column Text of the row, the same
-    in every edition; ``key_2025`` is its ID in the 2025 flat file. ``detour`` multiplies a
+    ``labels`` are Level 1, Level 2, Level 3, Level 4 and Column Text of the row (2024 and
+    2025 editions); ``aliases`` the labels of the same row where a later edition renamed it
+    (2026: "HGV (non-refrigerated, all diesel)"); ``key_2025`` is its ID in the 2025 flat
+    file. ``detour`` multiplies a
     great-circle distance; None means that the mode gets no great-circle estimate.
     """
 
@@ -79,6 +81,7 @@ class TransportMode:
     key_2025: str
     detour: Decimal | None
     detour_rule: str
+    aliases: tuple = ()
 
 
 MODES = {
@@ -90,6 +93,15 @@ MODES = {
             "27_304_3140_14_1",
             ROAD_DETOUR,
             "road circuity 1.2 (Cooper 1983; Ballou, Rahardja & Sakai 2002)",
+            (
+                (
+                    "Freighting goods",
+                    "HGV (non-refrigerated, all diesel)",
+                    "Average non-refrigerated HGVs",
+                    "",
+                    "Average laden",
+                ),
+            ),
         ),
         TransportMode(
             "van",

@@ -2,6 +2,7 @@ from . import scope3_category
 from . import scope3_factor_set
 from . import scope3_factor
 from . import scope3_factor_boundary
+from . import scope3_factor_set_comparison
 from . import scope3_activity
 from . import scope3_price_index
 from . import scope3_supplier_footprint

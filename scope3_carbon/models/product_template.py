@@ -40,7 +40,7 @@ class ProductTemplate(models.Model):
         "scope3.factor",
         string="Activity Emission Factor",
         domain="[('set_id.factor_type', '=', 'activity'), ('is_wtt', '=', False), "
-        "('scope', 'not in', ('Scope 1', 'Scope 2')), "
+        "('scope3_boundary', '!=', 'proxy'), "
         "('set_id.state', 'in', ('published', 'superseded'))]",
         help="Activity-based factor of this product (e.g. kg CO2e per tonne of steel). It is "
         "applied to the purchased quantity, converted to the factor's unit (through the "

@@ -60,7 +60,23 @@ class Scope3Factor(models.Model):
     reference_code = fields.Char(help="Publisher's own reference (e.g. USEEIO code).")
     gas_values = fields.Json(help="Per-gas values as published (see Gas Unit).")
     gas_unit = fields.Char()
-    scope = fields.Char(help="Scope the publisher files the factor under (DESNZ).")
+    scope = fields.Char(help="Scope the publisher files the factor under (DESNZ, EPA Hub).")
+    scope3_boundary = fields.Selection(
+        [
+            ("scope3", "Scope 3 factor"),
+            ("proxy", "Scope 1/2 factor"),
+            ("outside", "Outside of scopes"),
+        ],
+        string="Scope 3 Boundary",
+        compute="_compute_scope3_boundary",
+        store=True,
+        index=True,
+        help="Scope 3 factor: the publisher files it under Scope 3 (well-to-tank, T&D losses, "
+        "freight, travel, waste, materials; spend-based EEIO factors). Scope 1/2 factor: "
+        "direct combustion or generation; in a Scope 3 category only as a supplier's own "
+        "fuel or electricity use (fuel-based freight, purchased energy of leased assets). "
+        "Outside of scopes: biogenic CO2, reported separately, never in a total.",
+    )
     level_1 = fields.Char()
     level_2 = fields.Char()
     level_3 = fields.Char()
@@ -101,6 +117,23 @@ class Scope3Factor(models.Model):
         ),
         ("value_positive", "CHECK(value >= 0)", "Emission factors cannot be negative."),
     ]
+
+    @api.depends("scope", "category_hint", "is_wtt", "set_id.factor_type")
+    def _compute_scope3_boundary(self):
+        scope3_kinds = ("freight", "travel", "waste", "material", "wtt", "electricity_td")
+        for factor in self:
+            scope = (factor.scope or "").strip().lower()
+            if scope.startswith("outside"):
+                factor.scope3_boundary = "outside"
+            elif (
+                scope == "scope 3"
+                or factor.is_wtt
+                or factor.set_id.factor_type == "spend"
+                or (not scope and factor.category_hint in scope3_kinds)
+            ):
+                factor.scope3_boundary = "scope3"
+            else:
+                factor.scope3_boundary = "proxy"
 
     @api.depends("key", "name", "set_id.edition")
     def _compute_display_name(self):

@@ -2,9 +2,6 @@
 from odoo import models
 from odoo.exceptions import ValidationError
 
-#: scopes (as the publisher files them) whose rows measure the company's own emissions:
-#: booked as a Scope 3 activity they would count Scope 1 or 2 a second time
-OWN_EMISSION_SCOPES = ("Scope 1", "Scope 2")
 #: categories where the operation of leased assets (their Scope 1 and 2 rows) is Scope 3
 LEASED_ASSET_CATEGORIES = (8, 13)
 
@@ -24,7 +21,8 @@ class Scope3Factor(models.Model):
         if category and category.number in LEASED_ASSET_CATEGORIES:
             return
         for factor in self:
-            if factor.scope in OWN_EMISSION_SCOPES and not factor.is_wtt:
+            # a Scope 1 or 2 row measures the company's own emissions (``scope3_boundary``)
+            if factor.scope3_boundary == "proxy":
                 raise ValidationError(
                     self.env._(
                         "%(factor)s is a %(scope)s factor: used as the activity factor of "
@@ -34,7 +32,7 @@ class Scope3Factor(models.Model):
                         "well-to-tank and transmission-loss companions are counted, in "
                         "category 3.",
                         factor=factor.display_name,
-                        scope=factor.scope,
+                        scope=factor.scope or self.env._("Scope 1 or 2"),
                         record=used_by.display_name,
                     )
                 )

@@ -1,9 +1,11 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import hashlib
-from datetime import timedelta
+from datetime import date, timedelta
+
+import psycopg2
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from ..core import importers
 from ..core.conversion import to_decimal
@@ -19,6 +21,12 @@ SOURCE_FACTS = {
     },
     ("epa_hub", None): {"region": "US"},
     ("desnz_flat", None): {"region": "GB"},
+}
+
+#: ir.config_parameter keys of the import limits (see ``_scope3_import_limits``)
+LIMIT_PARAMS = {
+    "max_bytes": ("scope3_carbon.factor_import_max_mb", 1_000_000),
+    "max_rows": ("scope3_carbon.factor_import_max_rows", 1),
 }
 
 
@@ -87,6 +95,11 @@ class Scope3FactorSet(models.Model):
             "source_url",
             "licence",
             "note",
+            "version",
+            "file_format",
+            "table_counts",
+            # validity by reporting year, added after the shipped 2025 set was published
+            "valid_from",
         }
     )
 
@@ -105,6 +118,9 @@ class Scope3FactorSet(models.Model):
     )
     publisher = fields.Char(required=True)
     edition = fields.Char(required=True, help="Edition or version label, e.g. v1.3.0.")
+    version = fields.Char(
+        string="Publisher Version", help="Version of the edition the file states, e.g. 1.1."
+    )
     source_url = fields.Char(string="Source URL")
     licence = fields.Char()
     gwp_basis = fields.Selection(
@@ -168,6 +184,15 @@ class Scope3FactorSet(models.Model):
         help="SHA-256 of the imported file(s): importing the same file again finds this set.",
     )
     file_name = fields.Char(readonly=True, copy=False)
+    file_format = fields.Selection(
+        [("csv", "CSV"), ("json", "JSON"), ("xlsx", "XLSX workbook")], readonly=True, copy=False
+    )
+    table_counts = fields.Text(
+        string="Tables Read",
+        readonly=True,
+        copy=False,
+        help="Each table or sheet of the imported workbook with the number of values read.",
+    )
     row_count = fields.Integer(readonly=True, help="Data rows read in the imported file(s).")
     skipped_count = fields.Integer(
         readonly=True, help="Rows skipped on import because they carry no factor value."
@@ -364,6 +389,11 @@ class Scope3FactorSet(models.Model):
             )
         )
 
+    def action_compare_editions(self):
+        """Open the comparison of this set with the set it would supersede."""
+        self.ensure_one()
+        return self.env["scope3.factor.set.comparison"]._scope3_open(self)
+
     def action_archive_set(self):
         self.filtered(lambda s: s.state in ("published", "superseded")).write({"state": "archived"})
         return True
@@ -405,19 +435,73 @@ class Scope3FactorSet(models.Model):
         return sets.sorted(lambda s: s._scope3_edition_key(), reverse=True)
 
     @api.model
-    def _scope3_import(self, source, files, file_name=None, valid_from=None, company=None):
+    def _scope3_import_limits(self):
+        """Import limits: the defaults of the importers, overridden by the system parameters
+        ``scope3_carbon.factor_import_max_mb`` and ``scope3_carbon.factor_import_max_rows``."""
+        params = self.env["ir.config_parameter"].sudo()
+        values = {}
+        for name, (key, scale) in LIMIT_PARAMS.items():
+            raw = params.get_param(key)
+            if raw:
+                try:
+                    values[name] = max(1, int(float(raw) * scale))
+                except ValueError:
+                    raise UserError(
+                        self.env._(
+                            "System parameter %(key)s must be a number, not %(value)s.",
+                            key=key,
+                            value=raw,
+                        )
+                    ) from None
+        return importers.Limits(**values)
+
+    @api.model
+    def _scope3_import(
+        self, source, files, file_name=None, valid_from=None, company=None, limits=None
+    ):
         """Create a draft factor set from official file content (bytes).
 
         Callable from the wizard, a script or a cron. The file is parsed completely before
-        anything is written: a malformed file raises a UserError naming its rows and leaves
-        nothing behind. A file already imported (same SHA-256) returns the existing set.
+        anything is written, and the set is written in one savepoint: a malformed file
+        raises a UserError naming its problems and leaves nothing behind. A file already
+        imported (same SHA-256) returns the existing set.
 
-        :param str source: ``epa_supply_chain``, ``desnz_flat``, ``epa_hub`` or ``ember``
+        :param str source: a parser of :data:`importers.SOURCES` (``desnz_workbook``,
+            ``epa_hub_workbook``, ``epa_supply_chain``, ``desnz_flat``, ``epa_hub``,
+            ``ember``); the set's ``source`` is the publication series the parser reads
         :param dict files: keyword arguments of the parser (``co2e``/``by_ghg`` or ``data``)
+        :param valid_from: first activity date; empty: the edition's reporting year for the
+            DESNZ editions (1 January), any date otherwise
         """
         company = company or self.env["res.company"]
+        if source not in importers.SOURCES:
+            raise UserError(self.env._("Unknown factor source %(source)s.", source=source))
+        parsed = self._scope3_parse(source, files, limits or self._scope3_import_limits())
+        existing = self.with_context(active_test=False).search(
+            [("file_checksum", "=", parsed.checksum), ("company_id", "=", company.id)], limit=1
+        )
+        if existing:
+            return existing
         try:
-            parsed = importers.parse(source, **files)
+            with self.env.cr.savepoint():
+                factor_set = self.create(
+                    self._scope3_import_vals(parsed, file_name, valid_from, company)
+                )
+                factor_set._scope3_create_factors(parsed.factors)
+                factor_set._scope3_post_import_message(parsed, file_name or source)
+        except (psycopg2.Error, ValueError, ValidationError) as exc:
+            raise UserError(
+                self.env._(
+                    "The file could not be stored, nothing was imported: %(error)s",
+                    error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+                )
+            ) from exc
+        return factor_set
+
+    @api.model
+    def _scope3_parse(self, source, files, limits):
+        try:
+            return importers.parse(source, limits=limits, **files)
         except importers.ImportFileError as exc:
             raise UserError(
                 self.env._(
@@ -427,60 +511,70 @@ class Scope3FactorSet(models.Model):
                     problems="\n".join(exc.problems[:50]),
                 )
             ) from exc
-        except ValueError as exc:
-            raise UserError(str(exc)) from exc
-        existing = self.with_context(active_test=False).search(
-            [("file_checksum", "=", parsed.checksum), ("company_id", "=", company.id)], limit=1
-        )
-        if existing:
-            return existing
-        facts = SOURCE_FACTS.get((source, parsed.edition)) or SOURCE_FACTS.get((source, None), {})
+        except (TypeError, ValueError, RecursionError, MemoryError) as exc:
+            # a reader's own bug on an input it did not foresee: still a clear user error
+            raise UserError(
+                self.env._(
+                    "The file could not be read (%(error)s), nothing was imported.",
+                    error=type(exc).__name__,
+                )
+            ) from exc
+
+    @api.model
+    def _scope3_import_vals(self, parsed, file_name, valid_from, company):
+        series = parsed.source
+        facts = SOURCE_FACTS.get((series, parsed.edition)) or SOURCE_FACTS.get((series, None), {})
         currency = self.env["res.currency"].with_context(active_test=False)
-        factor_set = self.create(
-            {
-                "name": parsed.name,
-                "source": source,
-                "publisher": parsed.publisher,
-                "edition": parsed.edition,
-                "source_url": parsed.source_url,
-                "licence": parsed.licence,
-                "gwp_basis": parsed.gwp_basis,
-                "factor_type": parsed.factor_type,
-                "currency_id": parsed.currency
-                and currency.search([("name", "=", parsed.currency)], limit=1).id,
-                "price_year": parsed.price_year,
-                "price_basis": parsed.price_basis,
-                "data_year": facts.get("data_year")
-                or (
-                    int(parsed.edition)
-                    if parsed.edition.isdigit() and source == "desnz_flat"
-                    else False
-                ),
-                "region": facts.get("region"),
-                "edition_date": facts.get("edition_date"),
-                "valid_from": valid_from,
-                "company_id": company.id,
-                "file_checksum": parsed.checksum,
-                "file_name": file_name,
-                "row_count": parsed.row_count,
-                "skipped_count": parsed.skipped_rows,
-                "imported_by_id": self.env.uid,
-                "imported_date": fields.Datetime.now(),
-            }
-        )
-        factor_set._scope3_create_factors(parsed.factors)
-        factor_set.message_post(
+        desnz_year = int(parsed.edition) if parsed.edition.isdigit() else None
+        if series != "desnz_flat":
+            desnz_year = None
+        return {
+            "name": parsed.name,
+            "source": series,
+            "publisher": parsed.publisher,
+            "edition": parsed.edition,
+            "version": parsed.version,
+            "source_url": parsed.source_url,
+            "licence": parsed.licence,
+            "gwp_basis": parsed.gwp_basis,
+            "factor_type": parsed.factor_type,
+            "currency_id": parsed.currency
+            and currency.search([("name", "=", parsed.currency)], limit=1).id,
+            "price_year": parsed.price_year,
+            "price_basis": parsed.price_basis,
+            "data_year": facts.get("data_year") or desnz_year or False,
+            "region": facts.get("region"),
+            "edition_date": parsed.edition_date or facts.get("edition_date"),
+            # DESNZ factors are for the reporting year of their edition (calendar year)
+            "valid_from": valid_from or (desnz_year and date(desnz_year, 1, 1)) or False,
+            "company_id": company.id,
+            "file_checksum": parsed.checksum,
+            "file_name": file_name,
+            "file_format": parsed.file_format,
+            "row_count": parsed.row_count,
+            "skipped_count": parsed.skipped_rows,
+            "table_counts": "\n".join(f"{name}: {count}" for name, count in parsed.tables) or False,
+            "imported_by_id": self.env.uid,
+            "imported_date": fields.Datetime.now(),
+        }
+
+    def _scope3_post_import_message(self, parsed, file_name):
+        self.ensure_one()
+        outside = sum(1 for f in parsed.factors if (f.scope or "") in ("Scope 1", "Scope 2"))
+        self.message_post(
             body=self.env._(
                 "Imported %(factors)s factors from %(file)s (%(rows)s rows read, %(skipped)s "
-                "without a value skipped); SHA-256 %(checksum)s.",
+                "without a value skipped); SHA-256 %(checksum)s. %(other)s of them are "
+                "Scope 1 or 2 factors of the publisher (Scope 3 use only for a supplier's "
+                "own fuel or electricity).",
                 factors=len(parsed.factors),
-                file=file_name or source,
+                file=file_name,
                 rows=parsed.row_count,
                 skipped=parsed.skipped_rows,
                 checksum=parsed.checksum,
+                other=outside,
             )
         )
-        return factor_set
 
     def _scope3_create_factors(self, parsed_factors):
         """Create the rows of this draft set; well-to-tank rows first, so that the direct

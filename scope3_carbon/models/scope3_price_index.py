@@ -13,8 +13,10 @@ class Scope3PriceIndex(models.Model):
     another year is deflated: ``spend x index(factor year) / index(spend year)``.
 
     Rule for years outside the table: the nearest year of the table is used (the last one
-    for later years, the first one for earlier years), and the trace says so. Managers
-    add a year's value when the publisher releases it (e.g. BLS CPI-U annual average).
+    for later years, the first one for earlier years), and the trace says so: its rule
+    starts with ``EXTRAPOLATED`` and names the latest year of the table and where that value
+    comes from (``release``). Managers add a year's value when the publisher releases it
+    (e.g. BLS CPI-U annual average, released with the December CPI in mid-January).
     """
 
     _name = "scope3.price.index"
@@ -26,6 +28,11 @@ class Scope3PriceIndex(models.Model):
     year = fields.Integer(required=True)
     value = fields.Float(required=True, digits=0)
     source = fields.Char(help="Publisher and table, e.g. BLS CPI-U, U.S. city average.")
+    source_url = fields.Char(string="Source URL", help="Where the published value is read.")
+    release = fields.Char(
+        help="Which release the value comes from (e.g. the annual average published with "
+        "the December CPI, January of the next year), and whether it is final."
+    )
 
     _sql_constraints = [
         ("year_uniq", "unique(currency_id, year)", "One index value per currency and year."),
@@ -67,7 +74,15 @@ class Scope3PriceIndex(models.Model):
 
     @staticmethod
     def _scope3_nearest(by_year, year):
+        """(row, rule): the row of ``year``, else the nearest one with a rule that warns of
+        the extrapolation (a stored code text, never translated)."""
         if year in by_year:
             return by_year[year], None
         nearest = max(by_year) if year > max(by_year) else min(by_year)
-        return by_year[nearest], f"{year} not in the table: value of {nearest} used"
+        row = by_year[nearest]
+        edge = "latest" if year > nearest else "earliest"
+        origin = row.release or row.source or "source not recorded"
+        return row, (
+            f"EXTRAPOLATED: {year} not in the table: value of {nearest} used "
+            f"({edge} year of {row.name}; {origin})"
+        )

@@ -197,7 +197,15 @@ class Scope3TransportRoute(models.Model):
                 if kind == "key":
                     factor = by_key.get((factor_set, value))
                 else:
-                    factor = by_labels.get((factor_set, transport.MODES[value].labels))
+                    mode = transport.MODES[value]
+                    factor = next(
+                        (
+                            by_labels[(factor_set, labels)]
+                            for labels in (mode.labels, *mode.aliases)
+                            if (factor_set, labels) in by_labels
+                        ),
+                        None,
+                    )
                 if factor:
                     result[(kind, value)] = factor
                     break

@@ -30,3 +30,6 @@ from . import test_view_buttons
 from . import test_calculation_display
 from . import test_trace_language
 from . import test_scope3_boundary
+from . import test_factor_workbooks
+from . import test_factor_import_fuzz
+from . import test_factor_editions

@@ -44,6 +44,14 @@ ACCESS_POLICY = {
         "manager": "rwc",
     },
     "scope3.factor.import.wizard": {"buyer": "", "user": "", "auditor": "", "manager": "rwcu"},
+    # edition comparison before publishing (transient): Carbon Managers only
+    "scope3.factor.set.comparison": {"buyer": "", "user": "", "auditor": "", "manager": "rwcu"},
+    "scope3.factor.set.comparison.line": {
+        "buyer": "",
+        "user": "",
+        "auditor": "",
+        "manager": "rwcu",
+    },
     # historical attribution runs: started by managers, progress visible to Carbon users
     "scope3.backfill": {"buyer": "", "user": "r", "auditor": "r", "manager": "rwc"},
     # reconciliation sweeps and their findings: written by the cron only

@@ -292,4 +292,7 @@ class TestFactorLibrary(Scope3Common):
         index = json.loads(self.entries_of(order).trace)["inputs"]["price_index"]
         self.assertEqual(index["spend_index_year"], 2024)
         self.assertIn("2026 not in the table: value of 2024 used", index["rule"])
+        # the trace warns of the extrapolation and says where the latest value comes from
+        self.assertTrue(index["rule"].startswith("EXTRAPOLATED: "), index["rule"])
+        self.assertIn("latest year of US CPI-U; Annual average 2024, final", index["rule"])
         self.assertEqual(self.entries_of(order).co2e_kg, 7342.285)

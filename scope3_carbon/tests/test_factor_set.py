@@ -41,9 +41,12 @@ class TestFactorSet(Scope3Common):
         CO2e per tonne.km with its WTT companion 0.02359; rail freight train 0.02779
         (ghg-conversion-factors-2025-flat-format.csv)."""
         desnz = self.env.ref("scope3_carbon.scope3_factor_set_desnz_2025")
+        # valid for the reporting year 2025: the shipped 2026 edition supersedes it from 2026
         self.assertEqual(
-            (desnz.state, desnz.factor_type, desnz.factor_count), ("published", "activity", 2009)
+            (desnz.state, desnz.factor_type, desnz.factor_count),
+            ("superseded", "activity", 2009),
         )
+        self.assertEqual((str(desnz.valid_from), str(desnz.valid_to)), ("2025-01-01", "2025-12-31"))
         Factor = self.env["scope3.factor"]
         hgv = Factor.search([("set_id", "=", desnz.id), ("key", "=", "27_304_3140_14_1")])
         self.assertEqual(
@@ -52,6 +55,41 @@ class TestFactorSet(Scope3Common):
         )
         rail = Factor.search([("set_id", "=", desnz.id), ("key", "=", "27_315_3151_14_1")])
         self.assertEqual(rail.value, 0.02779)
+
+    def test_shipped_desnz_editions_by_reporting_year(self):
+        """DESNZ 2024 v1.1, 2025 and 2026 are shipped, each valid for its reporting year;
+        the set that applies on a date is that year's edition (2027: still 2026)."""
+        editions = {
+            year: self.env.ref(f"scope3_carbon.scope3_factor_set_desnz_{year}")
+            for year in (2024, 2025, 2026)
+        }
+        self.assertEqual(
+            [(s.state, str(s.valid_from), str(s.valid_to)) for s in editions.values()],
+            [
+                ("superseded", "2024-01-01", "2024-12-31"),
+                ("superseded", "2025-01-01", "2025-12-31"),
+                ("published", "2026-01-01", "False"),
+            ],
+        )
+        Set = self.env["scope3.factor.set"]
+        for day, year in (("2024-03-01", 2024), ("2025-12-31", 2025), ("2026-01-01", 2026)):
+            valid = Set._scope3_sets_valid_at(self.company, day, "activity")
+            desnz = valid.filtered(lambda s: s.source == "desnz_flat")[:1]
+            self.assertEqual(desnz, editions[year], day)
+            self.assertEqual(desnz.data_year, year)
+        Factor = self.env["scope3.factor"]
+        # workbook 2026, sheet "Freighting goods" row 106 column D; 2024 the same row
+        for year, value in ((2024, 0.02779), (2026, 0.02583)):
+            rail = Factor.search(
+                [
+                    ("set_id", "=", editions[year].id),
+                    ("level_2", "=", "Rail"),
+                    ("level_3", "=", "Freight train"),
+                    ("unit", "=", "tonne.km"),
+                ]
+            )
+            self.assertEqual((rail.value, rail.scope3_boundary), (value, "scope3"))
+            self.assertTrue(rail.wtt_factor_id)
 
     def test_published_set_is_frozen(self):
         factor = self.env["scope3.factor"]._scope3_lookup(self.epa_v13, "naics", ["331110"])[

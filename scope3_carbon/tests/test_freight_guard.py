@@ -36,6 +36,8 @@ class TestFreightGuard(Scope3BillCommon):
         receipt.move_ids.quantity = 100
         receipt.move_ids.picked = True
         receipt.button_validate()
+        # dated in 2025: the expected figures use DESNZ 2025 (factors by reporting year)
+        receipt.date_done = "2025-06-16 10:00:00"
         self.run_attribution()
         return order, receipt
 

@@ -11,6 +11,9 @@ from .common import Scope3Common
 # HGV (all diesel) > All HGVs > Average laden = 0.10163 kg CO2e per tonne.km; its WTT
 # companion (28_907_3140_14_1) = 0.02359.
 HGV_KEY = "27_304_3140_14_1"
+# the figures below use DESNZ 2025: the transfers and trips are dated in 2025 (DESNZ factors
+# apply by reporting year; a 2026 transfer uses the shipped DESNZ 2026 selection)
+TRANSFER_DATE = "2025-06-16 10:00:00"
 
 
 @tagged("post_install", "-at_install")
@@ -59,6 +62,7 @@ class TestTransport(Scope3Common):
             Form(
                 self.env["stock.backorder.confirmation"].with_context(**action["context"])
             ).save().process()
+        picking.date_done = TRANSFER_DATE
         self.run_attribution()
 
     def received_order(self, qty=20, partner=None):
@@ -326,6 +330,7 @@ class TestTransport(Scope3Common):
         self.assertEqual(self.transport_of(pickings[0]).co2e_kg, 24.391)
         shipment = self.env["scope3.transport.consolidation"].create(
             {
+                "date": TRANSFER_DATE[:10],
                 "name": "Trip 1",
                 "mode": "road",
                 "reported_co2e_kg": 31.5,
@@ -383,6 +388,7 @@ class TestTransport(Scope3Common):
         )
         shipment = self.env["scope3.transport.consolidation"].create(
             {
+                "date": TRANSFER_DATE[:10],
                 "name": "Trip 2",
                 "reported_co2e_kg": 10.0,
                 "picking_ids": [Command.set((done | pending).ids)],

@@ -130,6 +130,12 @@ class TestViewButtons(Scope3Common, HttpCase):
             "scope3.factor.import.wizard": cls.env["scope3.factor.import.wizard"].create(
                 {"file": base64.b64encode(b"not,a,factor,file\n"), "file_name": "bad.csv"}
             ),
+            "scope3.factor.set.comparison": cls.env["scope3.factor.set.comparison"].create(
+                {
+                    "set_id": cls.env.ref("scope3_carbon.scope3_factor_set_desnz_2026").id,
+                    "base_set_id": cls.env.ref("scope3_carbon.scope3_factor_set_desnz_2025").id,
+                }
+            ),
         }
         bill = cls.env["account.move"].create(
             {

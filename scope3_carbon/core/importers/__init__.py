@@ -15,10 +15,30 @@ together in one :class:`ImportFileError`. Numbers are read as :class:`~decimal.D
 their text and every conversion is exact decimal arithmetic; no value goes through ``float``.
 """
 
+import contextlib
+import contextvars
 from dataclasses import dataclass
 from decimal import Decimal
 
-SOURCES = ("epa_supply_chain", "desnz_flat", "epa_hub", "ember")
+#: parsers :func:`parse` dispatches to (a workbook and its CSV extraction are separate
+#: parsers of one publication series: ``ParsedSet.source`` is the series)
+SOURCES = (
+    "epa_supply_chain",
+    "desnz_flat",
+    "desnz_workbook",
+    "epa_hub",
+    "epa_hub_workbook",
+    "ember",
+)
+#: parser -> publication series (``ParsedSet.source``)
+SERIES = {
+    "epa_supply_chain": "epa_supply_chain",
+    "desnz_flat": "desnz_flat",
+    "desnz_workbook": "desnz_flat",
+    "epa_hub": "epa_hub",
+    "epa_hub_workbook": "epa_hub",
+    "ember": "ember",
+}
 
 #: normalised denominators a factor may have (``other:<published unit>`` besides)
 UOM_CODES = (
@@ -60,6 +80,42 @@ class ImportFileError(ValueError):
         if more > 0:
             shown += f"; ... and {more} more"
         super().__init__(f"file rejected ({len(self.problems)} problem(s)): {shown}")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds every imported file must stay within (configurable by the caller).
+
+    The defaults are an order of magnitude above the largest official file (the DESNZ full
+    set: 2.1 MB, 7,051 values; the EPA by-GHG file: 2.6 MB, 18,288 rows).
+    """
+
+    max_bytes: int = 30_000_000  # size of one uploaded file
+    max_rows: int = 200_000  # data rows of a CSV file, rows read in all sheets of a workbook
+    max_uncompressed: int = 150_000_000  # total size of a workbook's unpacked XML parts
+    max_columns: int = 300  # columns read per sheet
+    max_value: Decimal = Decimal("1e7")  # kg CO2e per unit: no published factor is larger
+    min_value: Decimal = Decimal("1e-15")  # smallest non-zero value accepted
+    max_problems: int = 1000  # a file stops being read after this many problems
+    check_completeness: bool = True  # row counts within the publisher's known range
+
+
+_LIMITS = contextvars.ContextVar("scope3_import_limits", default=Limits())
+
+
+def current_limits() -> Limits:
+    """The limits of the import in progress (see :func:`using_limits`)."""
+    return _LIMITS.get()
+
+
+@contextlib.contextmanager
+def using_limits(limits: Limits | None):
+    """Run the parsers within ``limits`` (the defaults when ``None``)."""
+    token = _LIMITS.set(limits or Limits())
+    try:
+        yield
+    finally:
+        _LIMITS.reset(token)
 
 
 @dataclass(frozen=True)
@@ -109,16 +165,33 @@ class ParsedSet:
     # rows with a value that are read but are neither a factor nor a per-gas value attached
     # to one (DESNZ energy-conversion rows, biogenic "outside of scopes" CO2, orphan gas rows)
     ignored_rows: int = 0
+    version: str | None = None  # publisher's version of the edition ("1.1")
+    edition_date: str | None = None  # ISO date the edition was published, when the file says
+    # (table or sheet, values read) of a workbook, in the workbook's order
+    tables: tuple = ()
+    file_format: str = "csv"  # 'csv' | 'json' | 'xlsx'
 
 
-def parse(source: str, **files) -> ParsedSet:
-    """Parse with the parser of ``source`` (one of :data:`SOURCES`).
+def parse(source: str, limits: Limits | None = None, **files) -> ParsedSet:
+    """Parse with the parser of ``source`` (one of :data:`SOURCES`) within ``limits``.
 
     ``files`` are the keyword arguments of that parser: ``co2e=`` and ``by_ghg=`` for
-    ``epa_supply_chain``; ``data=`` (and ``year=``) for ``desnz_flat``; ``data=`` and
-    ``table=`` for ``epa_hub`` (the table is detected from the header when omitted);
-    ``data=`` for ``ember``.
+    ``epa_supply_chain``; ``data=`` (and ``year=``) for ``desnz_flat`` and
+    ``desnz_workbook``; ``data=`` (and ``table=``, detected from the file when omitted) for
+    ``epa_hub``; ``data=`` for ``epa_hub_workbook`` and ``ember``.
+
+    :raises ImportFileError: for any problem of the file(s), including a file too large
+    :raises ValueError: for an unknown ``source`` (a programming error, not a file problem)
     """
+    if source not in SOURCES:
+        raise ValueError(f"unknown factor source {source!r}; expected one of {', '.join(SOURCES)}")
+    with using_limits(limits):
+        parsed = _parse(source, files)
+    _check_parsed(parsed, limits or Limits())
+    return parsed
+
+
+def _parse(source, files):
     if source == "epa_supply_chain":
         from .epa_supply_chain import parse_epa_supply_chain
 
@@ -127,28 +200,58 @@ def parse(source: str, **files) -> ParsedSet:
         from .desnz_flat import parse_desnz_flat
 
         return parse_desnz_flat(**files)
+    if source == "desnz_workbook":
+        from .desnz_workbook import parse_desnz_workbook
+
+        return parse_desnz_workbook(**files)
     if source == "epa_hub":
         from .epa_hub import detect_table, parse_epa_hub_table
 
         if files.get("table") is None:
             files["table"] = detect_table(files.get("data") or b"")
             if files["table"] is None:
-                raise ValueError("cannot tell which EPA Hub table the file holds: pass table=")
+                raise ImportFileError(
+                    ["the file is not one of the EPA Hub tables 6, 8, 9 or 10 (header not known)"]
+                )
         return parse_epa_hub_table(**files)
-    if source == "ember":
-        from .ember import parse_ember
+    if source == "epa_hub_workbook":
+        from .epa_hub_workbook import parse_epa_hub_workbook
 
-        return parse_ember(**files)
-    raise ValueError(f"unknown factor source {source!r}; expected one of {', '.join(SOURCES)}")
+        return parse_epa_hub_workbook(**files)
+    from .ember import parse_ember
+
+    return parse_ember(**files)
+
+
+def _check_parsed(parsed, limits):
+    """Last guard on what a parser returns: finite, non-negative, plausible values."""
+    problems = []
+    for factor in parsed.factors:
+        values = [factor.value, factor.value_without_margins, factor.margin_value]
+        values += list((factor.gas_values or {}).values())
+        for value in values:
+            if value is None:
+                continue
+            if not value.is_finite() or value < 0 or value > limits.max_value:
+                problems.append(f'factor "{factor.key}": implausible value {value}')
+                break
+    if not parsed.factors:
+        problems.append("the file holds no emission factor")
+    if problems:
+        raise ImportFileError(problems)
+
+
+#: the first bytes of a ZIP archive (an XLSX workbook is one)
+ZIP_MAGIC = b"PK\x03\x04"
 
 
 def detect(filename: str, head: bytes) -> str | None:
-    """Guess the source of a file from its first bytes (its header), or ``None``.
+    """Guess the source of a text file from its first bytes (its header), or ``None``.
 
-    The decision rests on the header, never on the file name alone; the name only rules out
-    spreadsheet workbooks (``.xlsx``, ``.xls``, ``.ods``), which these parsers do not read.
+    The decision rests on the content, never on the file name alone; the name only rules out
+    spreadsheet workbooks (``.xlsx``, ``.xls``, ``.ods``), which :func:`detect_data` opens.
     """
-    if (filename or "").lower().endswith((".xlsx", ".xls", ".ods")):
+    if (filename or "").lower().endswith((".xlsx", ".xls", ".ods")) or head.startswith(ZIP_MAGIC):
         return None
     text = head.decode("utf-8-sig", errors="replace").lstrip()
     first = " ".join(text.split("\n", 1)[0].lower().split())  # the header line
@@ -163,3 +266,20 @@ def detect(filename: str, head: bytes) -> str | None:
     from .epa_hub import is_hub_table
 
     return "epa_hub" if is_hub_table(head) else None
+
+
+def detect_data(filename: str, data: bytes, limits: Limits | None = None) -> str | None:
+    """Guess the parser of a whole uploaded file: a workbook from its own structure (sheet
+    names and title cells), a text file from its header; ``None`` when not recognised.
+
+    :raises ImportFileError: a workbook that cannot be opened, or a file too large
+    """
+    from ._common import check_size
+
+    check_size(data, limits)
+    if not (data or b"").startswith(ZIP_MAGIC):
+        return detect(filename, (data or b"")[:4096])
+    from ._xlsx import detect_workbook
+
+    with using_limits(limits):
+        return detect_workbook(data)

@@ -42,8 +42,17 @@ Links (see :func:`_companions`):
 
 import re
 
-from . import ImportFileError, ParsedFactor, ParsedSet
-from ._common import checksum, number, read_csv, require_columns, slug, unknown_unit
+from . import ImportFileError, ParsedFactor, ParsedSet, current_limits
+from ._common import (
+    at,
+    check_row_count,
+    checksum,
+    number,
+    read_csv,
+    require_columns,
+    slug,
+    unknown_unit,
+)
 
 ID = "ID"
 LABEL_COLUMNS = ("Scope", "Level 1", "Level 2", "Level 3", "Level 4", "Column Text", "UOM")
@@ -125,6 +134,11 @@ TD_SHEETS = {
 }
 
 
+#: the publisher's known range of value rows in a complete edition (2024: 7,029; 2025:
+#: 7,029 with a value of 8,740; 2026: 7,051); fewer means a truncated or partial file
+VALUE_ROWS = (6_500, 9_000)
+
+
 def parse_desnz_flat(data: bytes, year: int | None = None) -> ParsedSet:
     """Parse a DESNZ flat CSV (official 2025 layout or derived 2024/2026 layout).
 
@@ -135,7 +149,15 @@ def parse_desnz_flat(data: bytes, year: int | None = None) -> ParsedSet:
     factor_col, file_year = _factor_column(header)
     if year is not None and int(year) != file_year:
         raise ImportFileError([f'line 1: column "{factor_col}" is not of the year {year}'])
-    totals, gases, counts = _read_rows(rows, factor_col, ID in header)
+    return build_set(rows, factor_col, file_year, ID in header, checksum(data))
+
+
+def build_set(rows, factor_col, file_year, has_id, digest, version=None, name=None):
+    """The :class:`ParsedSet` of DESNZ rows ``[(location, {column: text})]`` in the flat
+    layout (the flat CSV's rows, or the rows a workbook reader extracted)."""
+    totals, gases, counts = _read_rows(rows, factor_col, has_id)
+    if current_limits().check_completeness:
+        check_row_count("the DESNZ conversion factors", len(rows) - counts["empty"], VALUE_ROWS)
     keys = _keys(totals)
     attached = _attach_gases(totals, gases)
     links = _companions(totals, keys)
@@ -147,7 +169,7 @@ def parse_desnz_flat(data: bytes, year: int | None = None) -> ParsedSet:
     attached_rows = sum(len(values) for values in attached.values())
     return ParsedSet(
         source="desnz_flat",
-        name=f"UK Government GHG Conversion Factors for Company Reporting {file_year}",
+        name=name or f"UK Government GHG Conversion Factors for Company Reporting {file_year}",
         publisher="UK DESNZ",
         edition=str(file_year),
         source_url="https://www.gov.uk/government/collections/"
@@ -158,11 +180,12 @@ def parse_desnz_flat(data: bytes, year: int | None = None) -> ParsedSet:
         currency=None,
         price_year=None,
         price_basis=None,
-        checksum=checksum(data),
+        checksum=digest,
         row_count=len(rows),
         skipped_rows=counts["empty"],
         factors=factors,
         ignored_rows=counts["energy"] + gas_rows - attached_rows,
+        version=version,
     )
 
 
@@ -191,12 +214,12 @@ def _read_rows(rows, factor_col, has_id):
             continue
         elif kind == TOTAL:
             if labels in totals:
-                problems.append(f"line {line}: duplicate activity (line {totals[labels][0]})")
+                problems.append(f"{at(line)}: duplicate activity ({at(totals[labels][0])})")
             totals[labels] = (line, row[ID] if has_id else None, value)
         elif kind in ENERGY_ROWS:
             counts["energy"] += 1
         elif kind in gases.setdefault(labels, {}):
-            problems.append(f"line {line}: duplicate {row[GHG_UNIT]} row of the same activity")
+            problems.append(f"{at(line)}: duplicate {row[GHG_UNIT]} row of the same activity")
         else:
             gases[labels][kind] = value
     if problems:
@@ -213,7 +236,7 @@ def _row_kind(line, row, problems):
         return ghg
     if ghg in GAS_ROWS:
         return GAS_ROWS[ghg]
-    problems.append(f'line {line}: unknown GHG/Unit "{ghg}"')
+    problems.append(f'{at(line)}: unknown GHG/Unit "{ghg}"')
     return None
 
 
@@ -223,9 +246,9 @@ def _keys(totals):
     for labels, (line, row_id, _value) in totals.items():
         key = row_id if row_id is not None else "|".join(slug(part) for part in labels)
         if not key:
-            problems.append(f"line {line}: empty ID")
+            problems.append(f"{at(line)}: empty ID")
         elif key in seen:
-            problems.append(f'line {line}: key "{key}" already used on line {seen[key]}')
+            problems.append(f'{at(line)}: key "{key}" already used on {at(seen[key])}')
         seen[key] = line
         keys[labels] = key
     if problems:

@@ -17,8 +17,18 @@ written, and the entry's key.
 import json
 from decimal import Decimal
 
-from . import ImportFileError, ParsedFactor, ParsedSet
-from ._common import checksum, decode, number, read_csv, require_columns
+from . import ImportFileError, ParsedFactor, ParsedSet, current_limits
+from ._common import (
+    CONTROL,
+    MAX_LABEL_TEXT,
+    at,
+    check_row_count,
+    checksum,
+    decode,
+    number,
+    read_csv,
+    require_columns,
+)
 
 KEY = "key"
 CODE = "country_code"
@@ -27,6 +37,8 @@ YEAR = "year"
 INTENSITY = "emissions_intensity_gco2_per_kwh"
 FIELDS = (CODE, NAME, YEAR, INTENSITY)
 G_PER_KG = Decimal(1000)
+#: the range of countries and regions of the CO2.js file (2025: 222)
+ENTRIES = (150, 400)
 
 
 def parse_ember(data: bytes) -> ParsedSet:
@@ -40,7 +52,7 @@ def parse_ember(data: bytes) -> ParsedSet:
     factors, problems, seen = [], [], {}
     for line, key, entry in entries:
         if key in seen:
-            problems.append(f'line {line}: key "{key}" already used on line {seen[key]}')
+            problems.append(f'{at(line)}: key "{key}" already used on {at(seen[key])}')
         seen[key] = line
         factor = _factor(line, key, entry, problems)
         if factor is not None:
@@ -49,6 +61,8 @@ def parse_ember(data: bytes) -> ParsedSet:
         raise ImportFileError(problems)
     if not factors:
         raise ImportFileError(["the file has no data row"])
+    if current_limits().check_completeness:
+        check_row_count("the Ember intensities", len(entries), ENTRIES)
     return ParsedSet(
         source="ember",
         name="Ember average grid emissions intensity (yearly electricity data, via CO2.js)",
@@ -64,6 +78,7 @@ def parse_ember(data: bytes) -> ParsedSet:
         checksum=checksum(data),
         row_count=len(entries),
         skipped_rows=0,
+        file_format="json" if is_json else "csv",
         factors=tuple(factors),
     )
 
@@ -75,6 +90,8 @@ def _json_entries(text):
         document = decoder.decode(text)  # syntax check of the whole document first
     except json.JSONDecodeError as exc:
         raise ImportFileError([f"line {exc.lineno}: invalid JSON ({exc.msg})"]) from None
+    except RecursionError:
+        raise ImportFileError(["invalid JSON (nested too deeply)"]) from None
     if not isinstance(document, dict):
         raise ImportFileError(["line 1: the JSON document is not an object of entries"])
     return list(_top_level(text, decoder))
@@ -111,7 +128,7 @@ def _csv_entries(data):
 
 def _factor(line, key, entry, problems):
     """The factor of one entry, or None after recording its problems."""
-    where = f'line {line} (key "{key}")'
+    where = f'{at(line)} (key "{key}")'
     if not isinstance(entry, dict):
         problems.append(f"{where}: the entry is not an object")
         return None
@@ -122,6 +139,10 @@ def _factor(line, key, entry, problems):
         return None
     intensity = _intensity(entry[INTENSITY], line, problems)
     year = _year(entry[YEAR], where, problems)
+    texts = (key, str(entry[CODE] or ""), str(entry[NAME] or ""))
+    if any(CONTROL.search(text) or len(text) > MAX_LABEL_TEXT for text in texts):
+        problems.append(f"{where}: a key, code or name with control characters or too long")
+        return None
     if intensity is None or year is None:
         return None
     code = str(entry[CODE] or "").strip()

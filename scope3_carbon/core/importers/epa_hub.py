@@ -22,11 +22,21 @@ and keys (:func:`clean_label`). Keys of tables 8-10: ``table<n>|<slug of the row
 (table 9: ``table9|<material>|<method>``).
 """
 
+import dataclasses
 import re
 from decimal import Decimal
 
-from . import ImportFileError, ParsedFactor, ParsedSet
-from ._common import checksum, number, read_csv, require_columns, slug, unknown_unit
+from . import ImportFileError, ParsedFactor, ParsedSet, current_limits
+from ._common import (
+    at,
+    check_row_count,
+    checksum,
+    number,
+    read_csv,
+    require_columns,
+    slug,
+    unknown_unit,
+)
 
 GWP_AR5 = {"CO2": Decimal(1), "CH4": Decimal(28), "N2O": Decimal(265)}
 KG_PER_LB = Decimal("0.45359237")
@@ -82,6 +92,9 @@ TITLES = {
     "10": "Table 10, Scope 3 Category 6 and 7: Business Travel and Employee Commuting",
 }
 
+#: the publisher's range of data rows of each table (2025: 28, 7, 61, 12)
+ROWS = {"6": (20, 40), "8": (5, 12), "9": (40, 90), "10": (8, 20)}
+
 _FOOTNOTE = re.compile(r"(?<=[a-z)])\s?[A-E]$")
 
 
@@ -136,6 +149,10 @@ def parse_epa_hub_table(data: bytes, table: str | int, edition: str = "2025") ->
     header, rows = read_csv(data)
     readers = {"6": _table6, "8": _vehicle_table, "9": _table9, "10": _vehicle_table}
     factors, skipped = readers[number_](header, rows, number_)
+    if current_limits().check_completeness:
+        check_row_count(f"table {number_}", len(rows), ROWS[number_])
+    scope = "Scope 2" if number_ == "6" else "Scope 3"
+    factors = [dataclasses.replace(factor, scope=scope) for factor in factors]
     return ParsedSet(
         source="epa_hub",
         name=f"US EPA GHG Emission Factors Hub {edition}, {TITLES[number_]}",
@@ -162,7 +179,7 @@ def _raise_if(problems):
 
 def _unique_key(key, line, seen, problems):
     if key in seen:
-        problems.append(f'line {line}: key "{key}" already used on line {seen[key]}')
+        problems.append(f'{at(line)}: key "{key}" already used on {at(seen[key])}')
     seen[key] = line
 
 
@@ -175,9 +192,14 @@ def _table6(header, rows, table):
         acronym, label = row[EGRID_ACRONYM], row[EGRID_NAME]
         region = US_AVERAGE.get(acronym, acronym)
         if not region:
-            problems.append(f"line {line}: empty value in column {EGRID_ACRONYM}")
+            problems.append(f"{at(line)}: empty value in column {EGRID_ACRONYM}")
         _unique_key(region, line, seen, problems)
         if None in rates.values() or not region:
+            continue
+        if not rates["CO2"] > max(rates["CH4"], rates["N2O"]):
+            problems.append(
+                f"{at(line)}: CH4 or N2O rate above the CO2 rate (columns swapped or damaged)"
+            )
             continue
         per_kwh = {gas: rate * KG_PER_LB / KWH_PER_MWH for gas, rate in rates.items()}
         factors.append(
@@ -241,7 +263,7 @@ def _table9(header, rows, table):
     for line, row in rows:
         material = row[columns[MATERIAL]]
         if not material:
-            problems.append(f"line {line}: empty value in column {MATERIAL}")
+            problems.append(f"{at(line)}: empty value in column {MATERIAL}")
         for method, method_key in WASTE_METHODS.items():
             column = columns[method]
             if row[column] == NOT_APPLICABLE:

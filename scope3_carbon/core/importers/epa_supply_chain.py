@@ -14,9 +14,18 @@ labels it "kg/2021 USD" but it is the same USEEIO CO2e flow), which ``gas_unit``
 """
 
 import re
+from decimal import Decimal
 
-from . import ImportFileError, ParsedFactor, ParsedSet
-from ._common import checksum, number, read_csv, require_columns, unknown_unit
+from . import ImportFileError, ParsedFactor, ParsedSet, current_limits
+from ._common import (
+    at,
+    check_row_count,
+    checksum,
+    number,
+    read_csv,
+    require_columns,
+    unknown_unit,
+)
 
 GHG = "GHG"
 UNIT = "Unit"
@@ -97,6 +106,14 @@ EDITIONS = {
     },
 }
 
+#: the publisher's range of commodities of the CO2e file (v1.2 and v1.3.0: 1,016) and the
+#: fewest gases the by-GHG file gives each (v1.2: 16, v1.3.0: 18)
+CO2E_ROWS = (1_000, 1_100)
+#: the published columns are rounded each on its own to 3 decimals: with margins may differ
+#: from without + margins by 0.001 (v1.2 111150: 3.007 vs 2.874 + 0.134)
+ROUNDING = Decimal("0.0015")
+MIN_GASES = 16
+
 _NAICS = re.compile(r"^\d{6}$")
 
 
@@ -111,6 +128,8 @@ def parse_epa_supply_chain(co2e: bytes, by_ghg: bytes | None = None) -> ParsedSe
     header, rows = read_csv(co2e)
     code_col, title_col = _layout(header)
     entries, denominator = _read_co2e(rows, code_col, title_col)
+    if current_limits().check_completeness:
+        check_row_count("the CO2e file", len(rows), CO2E_ROWS)
     meta = EDITIONS.get((code_col, denominator))
     if meta is None:
         raise ImportFileError(
@@ -177,21 +196,27 @@ def _read_co2e(rows, code_col, title_col):
     for line, row in rows:
         code = row[code_col]
         if not _NAICS.match(code):
-            problems.append(f'line {line}: invalid NAICS code "{code}" in column {code_col}')
+            problems.append(f'{at(line)}: invalid NAICS code "{code}" in column {code_col}')
         elif code in entries:
-            problems.append(f"line {line}: duplicate NAICS code {code}")
+            problems.append(f"{at(line)}: duplicate NAICS code {code}")
         if row[GHG] != ALL_GHGS:
-            problems.append(f'line {line}: GHG "{row[GHG]}" where the CO2e file has "{ALL_GHGS}"')
+            problems.append(f'{at(line)}: GHG "{row[GHG]}" where the CO2e file has "{ALL_GHGS}"')
         denominator = CO2E_UNITS.get(row[UNIT])
         if denominator is None:
             problems.append(unknown_unit(line, row[UNIT], UNIT))
         else:
             denominators.setdefault(denominator, line)
         values = _values(line, row, problems)
+        if values is not None and abs(values[0] + values[1] - values[2]) > ROUNDING:
+            problems.append(
+                f"{at(line)}: with margins {values[2]} is not without margins {values[0]} "
+                f"+ margins {values[1]} (columns swapped or damaged)"
+            )
+            values = None
         if values is not None and code not in entries:
             entries[code] = (row[title_col], *values)
     if len(denominators) > 1:
-        lines = ", ".join(f"{unit} from line {line}" for unit, line in denominators.items())
+        lines = ", ".join(f"{unit} from {at(line)}" for unit, line in denominators.items())
         problems.append(f"the file mixes price years: {lines}")
     if problems:
         raise ImportFileError(problems)
@@ -206,18 +231,27 @@ def _read_by_ghg(data, code_col, denominator, entries):
     for line, row in rows:
         code, gas = row[code_col], GASES.get(row[GHG])
         if code not in entries:
-            problems.append(f"line {line}: NAICS code {code} is not in the CO2e file")
+            problems.append(f"{at(line)}: NAICS code {code} is not in the CO2e file")
         if gas is None:
-            problems.append(f'line {line}: unknown GHG "{row[GHG]}"')
+            problems.append(f'{at(line)}: unknown GHG "{row[GHG]}"')
         _check_gas_unit(line, row[UNIT], gas, denominator, problems)
         values = _values(line, row, problems)
         if gas is not None and code in entries and values is not None:
             per_gas = gases.setdefault(code, {})
             if gas in per_gas:
-                problems.append(f"line {line}: duplicate GHG {row[GHG]} for NAICS code {code}")
+                problems.append(f"{at(line)}: duplicate GHG {row[GHG]} for NAICS code {code}")
             per_gas[gas] = values[2]
     if problems:
         raise ImportFileError(problems)
+    if current_limits().check_completeness:
+        missing = [code for code in entries if len(gases.get(code, {})) < MIN_GASES]
+        if missing:
+            raise ImportFileError(
+                [
+                    f"the by-GHG file gives fewer than {MIN_GASES} gases for {len(missing):,} "
+                    f"NAICS code(s), e.g. {missing[0]} (truncated or not the official file)"
+                ]
+            )
     return gases, len(rows)
 
 
@@ -228,6 +262,6 @@ def _check_gas_unit(line, unit, gas, denominator, problems):
     if known is None:
         problems.append(unknown_unit(line, unit, UNIT))
     elif known[0] != denominator:
-        problems.append(f'line {line}: unit "{unit}" is not in {denominator} like the CO2e file')
+        problems.append(f'{at(line)}: unit "{unit}" is not in {denominator} like the CO2e file')
     elif known[1] == "kg CO2e" and gas not in (None, UNSPECIFIED):
-        problems.append(f'line {line}: unit "{unit}" is in CO2e for a single gas')
+        problems.append(f'{at(line)}: unit "{unit}" is in CO2e for a single gas')
