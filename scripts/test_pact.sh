@@ -13,9 +13,17 @@
 # RequestRejected, POSTed by its cron to the tool's /3/events) and the run's stored results
 # must show both callbacks passed.
 #
+# Last, two Odoo nodes on one machine (PACT_TWO_NODES=1, the default): the database above as
+# the supplier and a copy of it as the buyer (<PACT_DB>_buyer), each behind nginx/TLS. The
+# buyer's cron pulls the supplier's footprint of a purchased product, it is pending review,
+# accepting it proposes a restatement, posted; the next purchase is computed from the PCF
+# (exact kg, DQ from its DQR); the supplier publishes a new version, the buyer receives the
+# Published event, fetches it, and accepting it supersedes the old one.
+#
 # Settings (environment): PACT_DB (default scope3_pact_<pid>), PACT_ODOO_PORT (8270),
 # PACT_HTTPS_PORT (8470), PACT_CALLBACK_PORT (8471, the tool's CONFORMANCE_API, where
-# Odoo sends RequestFulfilled/RequestRejected), KEEP_DB=1, PACT_TOOL (the tool's folder).
+# Odoo sends RequestFulfilled/RequestRejected), PACT_BUYER_ODOO_PORT (8272),
+# PACT_BUYER_HTTPS_PORT (8472), PACT_TWO_NODES (1), KEEP_DB=1, PACT_TOOL (the tool's folder).
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -26,6 +34,9 @@ cd "$REPO_ROOT"
 : "${PACT_ODOO_PORT:=8270}"
 : "${PACT_HTTPS_PORT:=8470}"
 : "${PACT_CALLBACK_PORT:=8471}"
+: "${PACT_BUYER_ODOO_PORT:=8272}"
+: "${PACT_BUYER_HTTPS_PORT:=8472}"
+two_nodes="${PACT_TWO_NODES:-1}"
 : "${PACT_TOOL:=$REPO_ROOT/../shared/tools/pact-conformance}"
 db="${PACT_DB:-scope3_pact_$$}"
 [[ "$db" =~ ^[A-Za-z0-9_]+$ ]] || die "$who" "invalid database name PACT_DB=$db"
@@ -48,7 +59,7 @@ if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
         || die "$who" "could not install nginx-light"
 fi
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
-for var in PACT_ODOO_PORT PACT_HTTPS_PORT PACT_CALLBACK_PORT; do
+for var in PACT_ODOO_PORT PACT_HTTPS_PORT PACT_CALLBACK_PORT PACT_BUYER_ODOO_PORT PACT_BUYER_HTTPS_PORT; do
     require_free_port "$who" "${!var}" "$var"
 done
 if [ "$("$VENV/bin/python" scripts/pg_helper.py exists "$db")" = yes ]; then
@@ -59,6 +70,12 @@ tmp="$(mktemp -d "${TMPDIR:-/tmp}/scope3-pact.XXXXXX")"
 db_created=0
 odoo_pid=0
 nginx_pid=0
+tool_pid=0
+buyer_pid=0
+conf_db="${db}_conformance"
+conf_db_created=0
+buyer_db="${db}_buyer"
+buyer_db_created=0
 # stop PID: TERM, up to 20 s to finish (Odoo waits for its cron thread), then KILL
 stop() {
     local pid="$1" i
@@ -78,6 +95,7 @@ cleanup() {
     stop "$tool_pid"
     stop "$nginx_pid"
     stop "$odoo_pid"
+    stop "$buyer_pid"
     if [ "$conf_db_created" = 1 ]; then
         "$VENV/bin/python" scripts/pg_helper.py drop "$conf_db" || echo "$who: could not drop $conf_db" >&2
     fi
@@ -86,6 +104,9 @@ cleanup() {
     else
         if [ "$db_created" = 1 ]; then
             "$VENV/bin/python" scripts/pg_helper.py drop "$db" || echo "$who: could not drop $db" >&2
+        fi
+        if [ "$buyer_db_created" = 1 ]; then
+            "$VENV/bin/python" scripts/pg_helper.py drop "$buyer_db" || echo "$who: could not drop $buyer_db" >&2
         fi
         rm -rf "$tmp/data" "$tmp/pact/node_modules" "$tmp/tls" "$tmp/credentials"
         if [ "$rc" = 0 ]; then rm -rf "$tmp"; else echo "$who: logs kept in $tmp" >&2; fi
@@ -103,6 +124,16 @@ db_created=1
 odoo_bin -d "$db" -i purchase_stock,scope3_carbon_pact --stop-after-init --http-port "$PACT_ODOO_PORT" \
     "${common[@]}" >"$tmp/install.log" 2>&1 \
     || { tail -n 40 "$tmp/install.log" >&2; die "$who" "installation failed"; }
+if [ "$two_nodes" = 1 ]; then
+    if [ "$("$VENV/bin/python" scripts/pg_helper.py exists "$buyer_db")" = yes ]; then
+        die "$who" "database $buyer_db exists already"
+    fi
+    echo "== buyer node: database $buyer_db, a copy of $db"
+    buyer_db_created=1
+    createdb -T "$db" "$buyer_db"
+    mkdir -p "$tmp/data/filestore"
+    cp -r "$tmp/data/filestore/$db" "$tmp/data/filestore/$buyer_db"
+fi
 
 echo "== API client for the tool (secret kept in a 0600 file, never printed)"
 umask 077
@@ -131,17 +162,52 @@ client_id="$(sed -n 1p "$tmp/credentials")"
 client_secret="$(sed -n 2p "$tmp/credentials")"
 
 echo "== Odoo with --proxy-mode on 127.0.0.1:$PACT_ODOO_PORT; log: $tmp/odoo.log"
-# odoo-bin itself in the background (not the odoo_bin function: $! must be Odoo's pid)
-"$VENV/bin/python" "$ODOO_SRC/odoo-bin" -d "$db" --db-filter "^${db}\$" --proxy-mode --http-interface 127.0.0.1 \
-    --http-port "$PACT_ODOO_PORT" --max-cron-threads 1 --log-level=info "${common[@]}" \
-    >"$tmp/odoo.log" 2>&1 &
-odoo_pid=$!
-
-echo "== nginx: TLS on 127.0.0.1:$PACT_HTTPS_PORT (self-signed certificate) -> Odoo"
-mkdir -p "$tmp/tls" "$tmp/nginx/logs" "$tmp/nginx/tmp"
+# odoo-bin itself in the background (not the odoo_bin function: $! must be Odoo's pid); the
+# nodes call each other over HTTPS: they trust the self-signed certificate (REQUESTS_CA_BUNDLE)
+mkdir -p "$tmp/tls"
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
     -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
     -keyout "$tmp/tls/key.pem" -out "$tmp/tls/cert.pem" >/dev/null 2>&1
+REQUESTS_CA_BUNDLE="$tmp/tls/cert.pem" "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -d "$db" \
+    --db-filter "^${db}\$" --proxy-mode --http-interface 127.0.0.1 \
+    --http-port "$PACT_ODOO_PORT" --max-cron-threads 1 --log-level=info "${common[@]}" \
+    >"$tmp/odoo.log" 2>&1 &
+odoo_pid=$!
+if [ "$two_nodes" = 1 ]; then
+    echo "== buyer Odoo with --proxy-mode on 127.0.0.1:$PACT_BUYER_ODOO_PORT; log: $tmp/odoo-buyer.log"
+    REQUESTS_CA_BUNDLE="$tmp/tls/cert.pem" "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -d "$buyer_db" \
+        --db-filter "^${buyer_db}\$" --proxy-mode --http-interface 127.0.0.1 \
+        --http-port "$PACT_BUYER_ODOO_PORT" --max-cron-threads 1 --log-level=info "${common[@]}" \
+        >"$tmp/odoo-buyer.log" 2>&1 &
+    buyer_pid=$!
+fi
+
+echo "== nginx: TLS on 127.0.0.1:$PACT_HTTPS_PORT (self-signed certificate) -> Odoo"
+mkdir -p "$tmp/nginx/logs" "$tmp/nginx/tmp"
+server_block() { # server_block HTTPS_PORT ODOO_PORT
+    cat <<BLOCK
+    server {
+        listen 127.0.0.1:$1 ssl;
+        ssl_certificate $tmp/tls/cert.pem;
+        ssl_certificate_key $tmp/tls/key.pem;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        location / {
+            proxy_pass http://127.0.0.1:$2;
+            proxy_set_header Host \$http_host;
+            proxy_set_header X-Forwarded-Host \$http_host;
+            proxy_set_header X-Forwarded-Proto \$scheme;
+            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+            proxy_set_header X-Real-IP \$remote_addr;
+            proxy_read_timeout 60s;
+        }
+    }
+BLOCK
+}
+servers="$(server_block "$PACT_HTTPS_PORT" "$PACT_ODOO_PORT")"
+if [ "$two_nodes" = 1 ]; then
+    servers="$servers
+$(server_block "$PACT_BUYER_HTTPS_PORT" "$PACT_BUYER_ODOO_PORT")"
+fi
 cat >"$tmp/nginx/nginx.conf" <<NGINX
 daemon off;
 master_process off;
@@ -156,21 +222,7 @@ http {
     fastcgi_temp_path $tmp/nginx/tmp/fastcgi;
     uwsgi_temp_path $tmp/nginx/tmp/uwsgi;
     scgi_temp_path $tmp/nginx/tmp/scgi;
-    server {
-        listen 127.0.0.1:$PACT_HTTPS_PORT ssl;
-        ssl_certificate $tmp/tls/cert.pem;
-        ssl_certificate_key $tmp/tls/key.pem;
-        ssl_protocols TLSv1.2 TLSv1.3;
-        location / {
-            proxy_pass http://127.0.0.1:$PACT_ODOO_PORT;
-            proxy_set_header Host \$http_host;
-            proxy_set_header X-Forwarded-Host \$http_host;
-            proxy_set_header X-Forwarded-Proto \$scheme;
-            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-            proxy_set_header X-Real-IP \$remote_addr;
-            proxy_read_timeout 60s;
-        }
-    }
+$servers
 }
 NGINX
 "$NGINX" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" >"$tmp/nginx/logs/stdout.log" 2>&1 &
@@ -178,7 +230,10 @@ nginx_pid=$!
 
 for _ in $(seq 1 90); do
     code="$(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$PACT_HTTPS_PORT/web/login" || true)"
-    if [ "$code" = 200 ]; then break; fi
+    if [ "$two_nodes" = 1 ]; then
+        code="$code$(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$PACT_BUYER_HTTPS_PORT/web/login" || true)"
+    fi
+    if [ "$code" = 200 ] || [ "$code" = 200200 ]; then break; fi
     kill -0 "$odoo_pid" 2>/dev/null || { tail -n 40 "$tmp/odoo.log" >&2; die "$who" "Odoo stopped"; }
     kill -0 "$nginx_pid" 2>/dev/null || { cat "$tmp/nginx/logs/"* >&2; die "$who" "nginx stopped"; }
     sleep 1
@@ -313,4 +368,139 @@ for result in failed:
 if any(results.get(k, {}).get("status") != "SUCCESS" for k in wanted) or failed:
     sys.exit("make test-pact: FAILED: a mandatory case failed in server mode (callbacks)")
 PY
+# --- two Odoo nodes: the supplier ($db) and a buyer ($buyer_db), each behind nginx/TLS -------
+if [ "$two_nodes" = 1 ]; then
+echo "== two nodes: supplier $db (https://127.0.0.1:$PACT_HTTPS_PORT), buyer $buyer_db (https://127.0.0.1:$PACT_BUYER_HTTPS_PORT)"
+shell() { # shell DB NAME: run the Python of stdin in `odoo-bin shell` of DB; fails unless it prints OK
+    local target="$1" name="$2"
+    REQUESTS_CA_BUNDLE="$tmp/tls/cert.pem" odoo_bin shell -d "$target" --no-http "${common[@]}" \
+        --log-level=warn >"$tmp/$name.log" 2>&1
+    grep -q "^TWO-NODES-OK$" "$tmp/$name.log" || { cat "$tmp/$name.log" >&2; die "$who" "two nodes: step $name failed"; }
+    grep "^  " "$tmp/$name.log" || true
+}
+shell "$buyer_db" buyer-client <<PY
+client = env["scope3.pact.client"].create({"name": "Supplier node (sends us events)"})
+with open("$tmp/buyer-credentials", "w") as out:
+    out.write(client.client_id + "\n" + client._pact_set_secret() + "\n")
+env.cr.commit()
+print("TWO-NODES-OK")
+PY
+shell "$db" supplier-client <<PY
+buyer_id, buyer_secret = open("$tmp/buyer-credentials").read().split()
+connection = env["scope3.pact.connection"].create({
+    "name": "Buyer's PACT node", "partner_id": env.ref("base.res_partner_12").id,
+    "base_url": "https://127.0.0.1:${PACT_BUYER_HTTPS_PORT}",
+    "client_identifier": buyer_id, "client_secret": buyer_secret, "pull_enabled": False,
+})
+client = env["scope3.pact.client"].create({
+    "name": "Buyer", "callback_connection_id": connection.id, "notify_published": True,
+})
+with open("$tmp/supplier-credentials", "w") as out:
+    out.write(client.client_id + "\n" + client._pact_set_secret() + "\n")
+env.cr.commit()
+print("TWO-NODES-OK")
+PY
+shell "$buyer_db" buyer-pull <<PY
+from odoo import fields
+supplier_id, supplier_secret = open("$tmp/supplier-credentials").read().split()
+company = env.ref("base.main_company")
+company.scope3_pact_company_urns = "urn:pact:scope3-carbon.example:company:buyer"
+supplier = env["res.partner"].create({"name": "Chair Supplier (PACT node)", "is_company": True})
+chair = env["product.product"].create({
+    "name": "Office Chair, mesh back (PACT)", "type": "consu", "barcode": "4012345678918",
+    "scope3_naics_code": "337211", "standard_price": 120.0,
+})
+env["product.supplierinfo"].create({
+    "partner_id": supplier.id, "product_tmpl_id": chair.product_tmpl_id.id, "price": 120.0,
+})
+connection = env["scope3.pact.connection"].create({
+    "name": "Chair Supplier PACT", "partner_id": supplier.id,
+    "base_url": "https://127.0.0.1:${PACT_HTTPS_PORT}",
+    "client_identifier": supplier_id, "client_secret": supplier_secret,
+})
+env["scope3.pact.client"].search([("name", "=", "Supplier node (sends us events)")]).write(
+    {"callback_connection_id": connection.id}
+)
+Event = env["scope3.outbox.event"]
+Entry = env["scope3.emission.entry"]
+
+def purchase(qty):
+    order = env["purchase.order"].create({
+        "partner_id": supplier.id,
+        "order_line": [fields.Command.create(
+            {"product_id": chair.id, "product_qty": qty, "price_unit": 120.0, "taxes_id": False}
+        )],
+    })
+    order.button_confirm()
+    Event._cron_process_events()
+    return Entry.search([("purchase_order_id", "=", order.id)])
+
+before = purchase(10)
+assert before and not before.supplier_footprint_id, before.read(["resolution_level"])
+spend_kg = sum(before.mapped("co2e_kg"))
+env.cr.commit()
+# the buyer's cron pulls the supplier's footprints (as the scheduler runs it)
+env.ref("scope3_carbon_pact.ir_cron_scope3_pact_pull").method_direct_trigger()
+env.invalidate_all()
+footprint = env["scope3.supplier.footprint"].search([("pact_connection_id", "=", connection.id)])
+assert len(footprint) == 1 and footprint.status == "pending", (footprint, connection.last_error)
+assert footprint.pact_id == "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c33", footprint.pact_id
+assert (footprint.pcf_kg, footprint.unitary_product_amount, footprint.dqr) == (5.83, 14.2, 1.5)
+assert sum(Entry.search([("id", "in", before.ids)]).mapped("co2e_kg")) == spend_kg
+footprint.action_accept()
+Event._cron_process_events()  # computes the proposed restatement
+restatement = env["scope3.restatement"].search([("supplier_footprint_id", "=", footprint.id)])
+assert restatement.state == "proposed", restatement.read(["state", "line_count"])
+restatement.action_approve()
+restatement.action_post()
+after = Entry.search([("supplier_footprint_id", "=", footprint.id), ("is_reversal", "=", False)])
+# 10 chairs x 14.2 kg (declaredUnitAmount) x 5.83 kg CO2e/kg (pcfExcludingBiogenicUptake)
+assert round(sum(after.mapped("co2e_kg")), 6) == 827.86, after.mapped("co2e_kg")
+new = purchase(5)
+# 5 x 14.2 x 5.83 = 413.93 kg; DQR (1 + 2 + 1.5) / 3 = 1.5 -> ceil 2 -> reliability 3
+assert [round(e.co2e_kg, 6) for e in new] == [413.93], new.mapped("co2e_kg")
+assert new.supplier_footprint_id == footprint and new.resolution_level == "supplier"
+assert new.dq_reliability == 3, new.dq_reliability
+print(f"  buyer: spend-based {spend_kg:.3f} kg restated to 827.860 kg from the PCF; "
+      f"next purchase 413.930 kg, DQ reliability 3")
+env.cr.commit()
+print("TWO-NODES-OK")
+PY
+shell "$db" supplier-publish <<PY
+v1 = env.ref("scope3_carbon_pact.demo_footprint_chair")
+action = v1.action_new_version()
+v2 = env["scope3.product.footprint"].browse(action["res_id"])
+v2.write({"pcf_excluding_biogenic": 5.2, "pcf_including_biogenic": 5.2, "fossil_ghg_emissions": 5.2})
+v2.action_approve()
+assert v1.pact_status == "Deprecated"
+with open("$tmp/v2", "w") as out:
+    out.write(v2.pf_uuid)
+env.cr.commit()
+print("TWO-NODES-OK")
+PY
+v2="$(cat "$tmp/v2")"
+echo "   supplier published version 2 ($v2); waiting for the buyer to receive and fetch it"
+found=""
+for _ in $(seq 1 90); do
+    found="$(psql -d "$buyer_db" -At -c "SELECT status FROM scope3_supplier_footprint WHERE pact_id = '$v2'")"
+    [ -n "$found" ] && break
+    sleep 1
+done
+[ "$found" = pending ] || die "$who" "two nodes: the buyer did not receive the Published version (status '$found')"
+shell "$buyer_db" buyer-supersede <<PY
+new = env["scope3.supplier.footprint"].search([("pact_id", "=", "$v2")])
+old = env["scope3.supplier.footprint"].search([("pact_id", "=", "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c33")])
+published = env["scope3.pact.event"].search([("event_type", "like", "PublishedEvent"), ("direction", "=", "in")])
+assert published and published.state == "done", published.read(["state", "last_error"])
+assert new.preceding_ids == old and old.status == "active", (new.preceding_ids, old.status)
+new.action_accept()
+assert old.status == "deprecated" and new.status == "active"
+print("  buyer: Published event received, version 2 fetched pending review, accepted: "
+      "version 1 deprecated")
+env.cr.commit()
+print("TWO-NODES-OK")
+PY
+fi
 echo "make test-pact: ok (every mandatory V3.0 test case passed: CLI, and callbacks 13 and 14.B in server mode)"
+[ "$two_nodes" = 1 ] && echo "make test-pact: ok (two nodes: pull, review, restatement, PCF-based purchase, Published new version)"
+exit 0
