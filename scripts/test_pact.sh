@@ -501,6 +501,17 @@ env.cr.commit()
 print("TWO-NODES-OK")
 PY
 fi
+# no client secret in Odoo's or nginx's logs (the tool's own logs print its parameters)
+secrets=("$client_secret")
+for file in "$tmp/buyer-credentials" "$tmp/supplier-credentials"; do
+    [ -f "$file" ] && secrets+=("$(sed -n 2p "$file")")
+done
+for secret in "${secrets[@]}"; do
+    if grep -rlF -- "$secret" "$tmp"/odoo*.log "$tmp"/shell.log "$tmp"/nginx/logs >/dev/null 2>&1; then
+        die "$who" "a client secret appears in Odoo's or nginx's logs"
+    fi
+done
+echo "   no client secret in Odoo's or nginx's logs"
 echo "make test-pact: ok (every mandatory V3.0 test case passed: CLI, and callbacks 13 and 14.B in server mode)"
 [ "$two_nodes" = 1 ] && echo "make test-pact: ok (two nodes: pull, review, restatement, PCF-based purchase, Published new version)"
 exit 0

@@ -1,4 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from unittest.mock import patch
 from urllib.parse import urlsplit, urlunsplit
 
@@ -166,4 +169,49 @@ class TestPactClientPull(PactHttpCase):
         self.assertNotIn(self.secret, self.connection.last_error)
         messages = self.connection.message_ids.mapped("body")
         self.assertTrue(any("PACT call failed" in m for m in messages))
+        self.assertFalse(self.received())
+
+    def test_request_missing_footprints(self):
+        """RequestCreated for the products bought without a received footprint."""
+        self.connection.action_request_missing()
+        sent = self.env["scope3.pact.event"].search(
+            [("direction", "=", "out"), ("connection_id", "=", self.connection.id)]
+        )
+        self.assertEqual(sent.event_type, pact_v3.EVENT_REQUEST_CREATED)
+        self.assertEqual(sent.state, "done", sent.last_error)
+        self.assertEqual(json.loads(sent.payload)["data"]["productId"], ["urn:gtin:4000000000555"])
+        # received by the host (this same database): a request for its Carbon Managers
+        received = self.env["scope3.pact.event"].search(
+            [("direction", "=", "in"), ("event_uuid", "=", sent.event_uuid)]
+        )
+        self.assertEqual(received.client_id, self.client)
+        self.assertEqual(received.state, "new")
+
+    def test_host_answering_500_retried(self):
+        """A supplier host that answers 500: each call retried, the error recorded."""
+        hits = []
+
+        class Failing(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - http.server's API
+                hits.append(self.path)
+                self.send_response(500)
+                self.end_headers()
+
+            do_POST = do_GET  # noqa: N815
+
+            def log_message(self, *args):
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Failing)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        self.addCleanup(server.server_close)
+        self.addCleanup(server.shutdown)
+        self.connection.write(
+            {"base_url": f"http://127.0.0.1:{server.server_port}", "max_retries": 2}
+        )
+        self.connection.action_pull()
+        # discovery (3 attempts, then the default token URL) and the token (3 attempts)
+        self.assertEqual(hits, ["/.well-known/openid-configuration"] * 3 + ["/auth/token"] * 3)
+        self.assertIn("HTTP 500 (after 3 attempts)", self.connection.last_error)
         self.assertFalse(self.received())
