@@ -210,12 +210,9 @@ def main():
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         client_id, secret, sample_ids = setup_data(env, args.footprints)
-        cr.execute(
-            "SELECT count(*) FROM scope3_product_footprint WHERE state = 'approved' "
-            "AND company_id = %s",
-            [env.company.id],
+        served = env["scope3.product.footprint"].search_count(
+            [("state", "=", "approved"), ("company_id", "=", env.company.id)]
         )
-        served = cr.fetchone()[0]
         cr.commit()  # pylint: disable=invalid-commit
     setup_s = time.perf_counter() - t0
 

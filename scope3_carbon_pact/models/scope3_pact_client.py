@@ -77,20 +77,27 @@ class Scope3PactClient(models.Model):
         return secret
 
     def action_generate_secret(self):
-        """Carbon Manager: a new secret, shown once in a dialog."""
+        """Carbon Manager: a new secret, shown once."""
         if not self.env.user.has_group("scope3_carbon.group_scope3_manager"):
             raise AccessError(self.env._("Only a Carbon Manager manages PACT clients."))
         secret = self._pact_set_secret()
         self.message_post(body=self.env._("A new client secret was generated."))
-        wizard = self.env["scope3.pact.client.secret"].create(
-            {"client_id": self.id, "secret": secret}
-        )
+        # shown once, in a sticky notification: the secret is never stored, not even in a
+        # transient record
         return {
-            "type": "ir.actions.act_window",
-            "res_model": wizard._name,
-            "res_id": wizard.id,
-            "view_mode": "form",
-            "target": "new",
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("PACT client secret (shown once)"),
+                "message": self.env._(
+                    "Client ID: %(client)s  Secret: %(secret)s  Give them to the customer "
+                    "now: the secret cannot be shown again.",
+                    client=self.client_id,
+                    secret=secret,
+                ),
+                "sticky": True,
+                "type": "warning",
+            },
         }
 
     @api.model
@@ -103,18 +110,3 @@ class Scope3PactClient(models.Model):
         if not SECRET_CONTEXT.verify(secret, client.secret_hash):
             return self.browse()
         return client
-
-
-class Scope3PactClientSecret(models.TransientModel):
-    """Shows a freshly generated secret once; transient records are vacuumed."""
-
-    _name = "scope3.pact.client.secret"
-    _description = "PACT Client Secret (shown once)"
-
-    client_id = fields.Many2one("scope3.pact.client", required=True, ondelete="cascade")
-    client_identifier = fields.Char(related="client_id.client_id", string="Client ID")
-    secret = fields.Char(readonly=True)
-
-    def action_done(self):
-        self.write({"secret": False})
-        return {"type": "ir.actions.act_window_close"}

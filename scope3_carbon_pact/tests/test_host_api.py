@@ -38,9 +38,20 @@ class TestPactAuth(PactHttpCase):
         self.assertEqual(response.status_code, 200, response.text)
 
     def test_secret_is_hashed(self):
+        action = self.client.action_generate_secret()
+        message = action["params"]["message"]
+        secret = message.split("Secret: ")[1].split()[0]
+        self.assertEqual(self.token_response(self.client.client_id, secret).status_code, 200)
+        # the old secret no longer works; the new one is nowhere in the database
+        self.assertEqual(self.token_response(self.client.client_id, self.secret).status_code, 401)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT count(*) FROM scope3_pact_client WHERE secret_hash LIKE %s", [f"%{secret}%"]
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
         stored = self.client.sudo().secret_hash
         self.assertTrue(stored.startswith("$pbkdf2-sha512$"))
-        self.assertNotIn(self.secret, stored)
+        self.assertNotIn(secret, stored)
         # only administrators may read the hash; a Carbon Manager does not see it
         manager = new_test_user(
             self.env, login="pact_mgr", groups="base.group_user,scope3_carbon.group_scope3_manager"
