@@ -186,6 +186,27 @@ class TestPactClientPull(PactHttpCase):
         )
         self.assertEqual(received.client_id, self.client)
         self.assertEqual(received.state, "new")
+        # the supplier answers with RequestFulfilled, posted to the buyer's /3/events
+        buyer_client = self.env["scope3.pact.client"].create(
+            {
+                "name": "Desk Supplier (answers our requests)",
+                "company_id": self.other_company.id,
+                "callback_connection_id": self.connection.id,
+            }
+        )
+        token = self.token(buyer_client, buyer_client._pact_set_secret())
+        answer = pact_v3.make_event(
+            pact_v3.EVENT_REQUEST_FULFILLED,
+            "https://supplier.example.test",
+            {"requestEventId": sent.event_uuid, "pfs": [self.v1._pact_dict()]},
+        )
+        self.assertEqual(self.post_event(answer, token).status_code, 200)
+        self.env["scope3.pact.event"]._cron_process()
+        fulfilled = self.env["scope3.pact.event"].search([("event_uuid", "=", answer["id"])])
+        self.assertEqual((fulfilled.state, fulfilled.request_id), ("done", sent))
+        self.assertEqual(self.received().pact_id, self.v1.pf_uuid)
+        self.assertEqual(self.received().status, "pending")
+        self.assertEqual(self.received().pact_event_id, fulfilled)
 
     def test_host_answering_500_retried(self):
         """A supplier host that answers 500: each call retried, the error recorded."""
