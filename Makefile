@@ -4,7 +4,7 @@ SHELL := /bin/bash
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help bootstrap run test test-stream lint fix bench screenshots pot
+.PHONY: help bootstrap run test test-stream test-pact lint fix bench screenshots pot
 
 help: ## list the targets
 	@echo "Scope 3 Carbon add-ons for Odoo 18.0 - make targets:"
@@ -21,6 +21,9 @@ test: ## pytest tests/ + Odoo tests of every add-on on a fresh database (TEST_DB
 
 test-stream: ## the outbox streamed by logical replication (pgoutput slot) on a temporary cluster
 	@bash scripts/test_outbox_stream.sh
+
+test-pact: ## the official PACT V3.0 conformance tool against Odoo behind nginx/TLS (PACT_DB, PACT_*_PORT)
+	@bash scripts/test_pact.sh
 
 pot: ## export each add-on's translation template (<addon>/i18n/<addon>.pot) from a fresh database
 	@bash scripts/pot.sh
