@@ -13,8 +13,8 @@ Rules (project convention, documented in the add-on README):
   company default 5; an activity-based rule 3; a transport mode's average factor
   (distance-based freight) 3; a manual activity (factor chosen by a person, or a stated
   figure) 3;
-- temporal: |activity year - factor data year| <= 1 -> 1, <= 3 -> 2, <= 6 -> 3,
-  <= 10 -> 4, more -> 5; unknown data year -> 3;
+- temporal: |activity year - factor data year| = 0 -> 1 (a factor of the activity's own
+  year), <= 2 -> 2, <= 5 -> 3, <= 10 -> 4, more -> 5; unknown data year -> 3;
 - geographical: factor region equals the activity's country -> 1; factor without region
   (global average) -> 3; another region -> 4; unknown activity country, or codes of
   different systems (ISO alpha-2 vs alpha-3) -> 3;
@@ -54,7 +54,7 @@ def _temporal(activity_year, data_year):
     if not data_year or not activity_year:
         return 3
     gap = abs(activity_year - data_year)
-    for limit, score in ((1, 1), (3, 2), (6, 3), (10, 4)):
+    for limit, score in ((0, 1), (2, 2), (5, 3), (10, 4)):
         if gap <= limit:
             return score
     return 5
