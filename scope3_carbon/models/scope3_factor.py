@@ -130,6 +130,8 @@ class Scope3Factor(models.Model):
                 or factor.is_wtt
                 or factor.set_id.factor_type == "spend"
                 or (not scope and factor.category_hint in scope3_kinds)
+                # a factor of no published scope (typed or imported by the company)
+                or (not scope and not factor.category_hint)
             ):
                 factor.scope3_boundary = "scope3"
             else:

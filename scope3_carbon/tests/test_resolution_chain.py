@@ -129,13 +129,13 @@ class TestResolutionChain(Scope3Common):
         self.assertEqual(default.category_id.number, 1)
 
         scores = [e.dq_score for e in (supplier, product, rule, default)]
-        self.assertEqual(scores, [1, 2, 4, 5])
+        self.assertEqual(scores, [1, 3, 4, 5])
         self.assertEqual(
-            [e.uncertainty_pct for e in (supplier, product, rule, default)], [10, 20, 50, 80]
+            [e.uncertainty_pct for e in (supplier, product, rule, default)], [10, 30, 50, 80]
         )
         # product factor from GB (2026 data) for a US company, activity of 2025:
-        # technological 2, temporal 1, geographical 4, completeness 3, reliability 2;
-        # mean 12 / 5 = 2.4 -> score 2
+        # technological 2, temporal 2 (one year apart), geographical 4, completeness 3,
+        # reliability 2; mean 13 / 5 = 2.6 -> score 3
         self.assertEqual(
             [
                 product.dq_technological,
@@ -144,14 +144,14 @@ class TestResolutionChain(Scope3Common):
                 product.dq_completeness,
                 product.dq_reliability,
             ],
-            [2, 1, 4, 3, 2],
+            [2, 2, 4, 3, 2],
         )
         # emission-weighted DQ of the four entries
         total = sum(e.co2e_kg for e in (supplier, product, rule, default))
         weighted = sum(e.dq_weighted_kg for e in (supplier, product, rule, default))
         self.assertAlmostEqual(
             weighted / total,
-            (1800 * 1 + 2861.583 * 2 + 1468.455 * 4 + 7321.752 * 5) / total,
+            (1800 * 1 + 2861.583 * 3 + 1468.455 * 4 + 7321.752 * 5) / total,
             places=6,
         )
 
