@@ -7,6 +7,8 @@ result, any logged decision can be replayed: ``evaluate(check, inputs, params)``
 the same result again for the same rule version.
 """
 
+import math
+
 #: version of each agent kind's rules, part of every decision hash
 RULE_VERSIONS = {
     "data_quality": "data_quality/1",
@@ -210,6 +212,19 @@ def classification_confidence(best, second):
         return 0.0
     margin = (best - second) / best
     return best * (0.5 + 0.5 * margin)
+
+
+#: logistic calibration of each text model's confidence: ``(intercept, score, margin)``,
+#: fitted by benchmarks/bench_classification.py on the labelled set
+CALIBRATION = {"ngram/1": (0.0, 0.0, 0.0)}
+
+
+def calibrated_confidence(weights, best, margin):
+    """Probability that a proposal is right, from the nearest document's score ``best``
+    and its ``margin`` over the best code of another factor (a logistic regression)."""
+    intercept, a, b = weights
+    z = intercept + a * float(best) + b * float(margin)
+    return 1.0 / (1.0 + math.exp(-z))
 
 
 def _classification(inputs, params):
