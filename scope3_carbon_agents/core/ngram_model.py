@@ -30,6 +30,8 @@ NGRAM_SIZES = (3, 4, 5)
 #: weight of a whole-word feature against one character n-gram
 WORD_WEIGHT = 2.0
 SCORE_DECIMALS = 6
+#: documents (best raw cosine first) whose word coverage is checked for one query
+SHORTLIST = 200
 STOPWORDS = frozenset(
     """a an and are as at be by for from in into is it of on or other than the to with
     without all except nec products product services service manufacturing mfg misc
@@ -70,6 +72,35 @@ def features(text):
     return counts
 
 
+def _trigrams(word):
+    padded = f"<{word}>"
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+def word_match(doc_word, query_word):
+    """Whether a word of a document is found in a word of the query: the same word, one a
+    prefix of the other (plurals, stems: 4 letters at least), the document's word inside
+    the query's (a compound: "stahl" in "stahlblech", 5 letters at least), or a close
+    spelling (character trigrams with a Jaccard index of 0.5 or more)."""
+    if doc_word == query_word:
+        return True
+    short, long_ = sorted((doc_word, query_word), key=len)
+    if len(short) >= 4 and long_.startswith(short):
+        return True
+    if len(doc_word) >= 5 and doc_word in query_word:
+        return True
+    a, b = _trigrams(doc_word), _trigrams(query_word)
+    return len(a & b) / len(a | b) >= 0.5
+
+
+def coverage(doc_words, query_words):
+    """Share of a document's words found in the query (see :func:`word_match`)."""
+    if not doc_words:
+        return 0.0
+    found = sum(1 for d in doc_words if any(word_match(d, q) for q in query_words))
+    return found / len(doc_words)
+
+
 def load_lexicon(path=LEXICON_PATH):
     """The shipped buyer vocabulary as ``[(code, term), ...]``."""
     entries = []
@@ -108,6 +139,7 @@ class NgramModel:
         label_index = {label: index for index, label in enumerate(self.labels)}
         self.doc_label = np.array([label_index[doc[0]] for doc in docs], dtype=np.int64)
         self.doc_text = [doc[1] for doc in docs]
+        self.doc_words = [sorted(set(words(doc[1]))) for doc in docs]
         self.doc_source = [doc[2] for doc in docs]
         n_docs = len(docs)
         frequency = {}
@@ -163,10 +195,20 @@ class NgramModel:
         if not query:
             return []
         scores = self._doc_scores(query)
+        query_words = sorted(set(words(text)))
         best = {}
-        for index in np.flatnonzero(scores > 0):
+        positive = np.flatnonzero(scores > 0)
+        # the best raw scores first (ties by document order): a bounded shortlist
+        order = positive[np.lexsort((positive, -scores[positive]))][:SHORTLIST]
+        for index in order:
+            index = int(index)
             label = int(self.doc_label[index])
-            score = float(scores[index])
+            # n-grams alone match "Kugellager" to "Kühllager": the score counts only as
+            # much of a document as the query's words really contain
+            share = coverage(self.doc_words[index], query_words)
+            if not share:
+                continue
+            score = round(float(scores[index]) * share, SCORE_DECIMALS)
             if label not in best or score > best[label][0]:
                 best[label] = (score, int(index))
         excluded = set(exclude)
@@ -175,19 +217,14 @@ class NgramModel:
             for label, (score, index) in best.items()
             if self.labels[label] not in excluded
         )
-        query_words = words(text)
         results = []
         for negative, label, index in ranked[:top]:
             neighbour = self.doc_text[index]
-            neighbour_words = set(words(neighbour))
-            shared = sorted(
-                {word for word in query_words if word in neighbour_words}
-                | {
-                    word
-                    for word in query_words
-                    if len(word) > 4 and any(w[:5] == word[:5] for w in neighbour_words)
-                }
-            )
+            shared = [
+                word
+                for word in query_words
+                if any(word_match(d, word) for d in self.doc_words[index])
+            ]
             results.append(
                 {
                     "label": label,

@@ -216,7 +216,7 @@ def classification_confidence(best, second):
 
 #: logistic calibration of each text model's confidence: ``(intercept, score, margin)``,
 #: fitted by benchmarks/bench_classification.py on the labelled set
-CALIBRATION = {"ngram/1": (0.0, 0.0, 0.0)}
+CALIBRATION = {"ngram/1": (-3.23, 7.0966, 3.6836)}
 
 
 def calibrated_confidence(weights, best, margin):
