@@ -261,15 +261,19 @@ def learning(kind, docs, factors, items, weights, threshold, approvals, correcti
     before = summary([(c, ok) for c, ok, _code in scores(model, held_out)], threshold)
     approved = []
     for item, (confidence, ok, code) in zip(pool, scores(model, pool), strict=True):
-        if len(approved) >= approvals:
+        if len(approved) // 2 >= approvals:
             break
         if confidence >= threshold and ok:
-            approved.append((code, item["query"], 2, "approved"))
+            label = code
         elif corrections and item["accepted"]:
-            approved.append((item["accepted"][0], item["query"], 2, "approved"))
+            label = item["accepted"][0]
+        else:
+            continue
+        # as in the agent: the approved text, and the vendor as a weaker clue
+        approved += [(label, item["text"], 2, "approved"), (label, item["vendor"], 1, "vendor")]
     learned = build(kind, docs + approved)
     after = summary([(c, ok) for c, ok, _code in scores(learned, held_out)], threshold)
-    return {"approvals": len(approved), "held_out_before": before, "held_out_after": after}
+    return {"approvals": len(approved) // 2, "held_out_before": before, "held_out_after": after}
 
 
 def main(argv=None):

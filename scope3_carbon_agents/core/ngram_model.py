@@ -24,8 +24,13 @@ import numpy as np
 #: identifier of the method, logged with every proposal (with the documents' digest)
 MODEL_VERSION = "ngram/1"
 LEXICON_PATH = pathlib.Path(__file__).resolve().parent / "naics_lexicon.tsv"
-#: sources of a document, stored as codes in the evidence
-SOURCES = ("title", "lexicon", "approved")
+#: sources of a document, stored as codes in the evidence: an official title, a term of
+#: the lexicon, the text of an approved mapping, the name of a vendor whose products were
+#: mapped to the code
+SOURCES = ("title", "lexicon", "approved", "vendor")
+#: a vendor's name is a weaker clue than a description of the goods (vendors sell more
+#: than one thing): its matches count this much
+SOURCE_FACTOR = {"vendor": 0.6}
 NGRAM_SIZES = (3, 4, 5)
 #: weight of a whole-word feature against one character n-gram
 WORD_WEIGHT = 2.0
@@ -208,7 +213,8 @@ class NgramModel:
             share = coverage(self.doc_words[index], query_words)
             if not share:
                 continue
-            score = round(float(scores[index]) * share, SCORE_DECIMALS)
+            factor = SOURCE_FACTOR.get(self.doc_source[index], 1.0)
+            score = round(float(scores[index]) * share * factor, SCORE_DECIMALS)
             if label not in best or score > best[label][0]:
                 best[label] = (score, int(index))
         excluded = set(exclude)

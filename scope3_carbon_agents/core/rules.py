@@ -12,7 +12,7 @@ import math
 #: version of each agent kind's rules, part of every decision hash
 RULE_VERSIONS = {
     "data_quality": "data_quality/1",
-    "classification": "classification/1",
+    "classification": "classification/2",
     "remediation": "remediation/2",
     "policy": "policy/1",
 }
@@ -228,6 +228,58 @@ def calibrated_confidence(weights, best, margin):
 
 
 def _classification(inputs, params):
+    if "model" not in inputs:
+        return _classification_v1(inputs, params)
+    rejected = set(inputs.get("rejected") or [])
+    candidates = [c for c in inputs["candidates"] if c["code"] not in rejected]
+    threshold = float(params.get("min_confidence", 0.4))
+    severity = "medium" if inputs.get("unmapped_lines") else "low"
+    if not candidates:
+        return _result(
+            "classification",
+            severity,
+            0.0,
+            "needs_review",
+            f"{inputs['subject']}: no NAICS code is close to its text; a person has to "
+            "choose one",
+            reason="no_match",
+        )
+    best = candidates[0]
+    group = inputs["groups"].get(best["code"])
+    other = next(
+        (c for c in candidates[1:] if inputs["groups"].get(c["code"]) != group),
+        None,
+    )
+    margin = best["score"] - (other["score"] if other else 0.0)
+    confidence = calibrated_confidence(inputs["calibration"], best["score"], margin)
+    title = inputs["titles"].get(best["code"], "")
+    if confidence < threshold:
+        return _result(
+            "classification",
+            severity,
+            confidence,
+            "needs_review",
+            f"{inputs['subject']}: not sure (best guess NAICS {best['code']} {title}, "
+            f"confidence {confidence:.0%} below {threshold:.0%}); a person has to choose "
+            "the code",
+            reason="low_confidence",
+            best_guess=best["code"],
+            margin=_round(margin),
+        )
+    return _result(
+        "classification",
+        severity,
+        confidence,
+        inputs.get("action", "set_naics"),
+        f"{inputs['subject']} looks like NAICS {best['code']} {title} "
+        f"(confidence {confidence:.0%})",
+        naics_code=best["code"],
+        margin=_round(margin),
+    )
+
+
+def _classification_v1(inputs, params):
+    """classification/1 (decisions logged before the calibrated n-gram model)."""
     rejected = set(inputs.get("rejected") or [])
     candidates = [c for c in inputs["candidates"] if c[0] not in rejected]
     if not candidates:

@@ -129,7 +129,12 @@ class Scope3Agent(models.Model):
         help="Unmapped spend (company currency) above which the finding is of high severity.",
     )
     # --- classification
-    min_confidence = fields.Float(default=0.2, help="Weaker proposals are not recorded.")
+    min_confidence = fields.Float(
+        default=0.4,
+        help="Calibrated confidence (the share of right proposals expected) below which "
+        "the agent proposes no code and asks a person to choose one. 0.40 is the threshold "
+        "that kept precision at 0.90 on the labelled benchmark.",
+    )
     # --- remediation
     min_priority = fields.Float(
         default=1.0, help="Smallest expected uncertainty reduction (kg CO2e) worth a request."

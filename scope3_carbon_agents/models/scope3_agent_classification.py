@@ -3,11 +3,13 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 
-from ..core import TextModel
+from ..core import CALIBRATION, MODEL_VERSION, NgramModel, load_lexicon
 
 TOP_CANDIDATES = 5
 #: weight of an approved mapping against an official title of the same code
 APPROVED_WEIGHT = 2
+#: key of the finding that asks a person to choose the code
+NEEDS_REVIEW_KEY = "needs_review"
 
 
 class Scope3AgentClassification(models.AbstractModel):
@@ -135,6 +137,83 @@ class Scope3AgentClassification(models.AbstractModel):
         )
 
     @api.model
+    def _scope3_explain(self, finding):
+        """Lines a manager reads: why this code (the nearest documents and their scores),
+        the confidence against the threshold, what approving does; built from the codes
+        and values stored in the evidence, in the reader's language."""
+        _ = self.env._
+        inputs = (finding.evidence or {}).get("inputs") or {}
+        params = (finding.evidence or {}).get("params") or {}
+        if "model" not in inputs:
+            return []
+        sources = {
+            "title": _("official NAICS title"),
+            "lexicon": _("buyer vocabulary"),
+            "approved": _("approved mapping"),
+            "vendor": _("vendor of an approved mapping"),
+        }
+        lines = [_("Text read: %(text)s", text=inputs.get("text", ""))]
+        for rank, candidate in enumerate(inputs.get("candidates", [])[:3], start=1):
+            lines.append(
+                _(
+                    "%(rank)s. NAICS %(code)s %(title)s: score %(score)s, nearest "
+                    '%(origin)s "%(neighbour)s" (shared words: %(shared)s)',
+                    rank=rank,
+                    code=candidate["code"],
+                    title=inputs.get("titles", {}).get(candidate["code"], ""),
+                    score=f"{candidate['score']:.2f}",
+                    origin=sources.get(candidate["source"], candidate["source"]),
+                    neighbour=candidate["neighbour"],
+                    shared=", ".join(candidate["shared"]) or "-",
+                )
+            )
+        if inputs.get("rejected"):
+            lines.append(
+                _(
+                    "Rejected before, never proposed again: %(codes)s",
+                    codes=", ".join(inputs["rejected"]),
+                )
+            )
+        lines.append(
+            _(
+                "Confidence %(confidence)s (calibrated on the labelled benchmark; minimum "
+                "%(minimum)s, applied without a person in Act mode above %(threshold)s). "
+                "Model %(model)s, documents %(digest)s.",
+                confidence=f"{finding.confidence:.0%}",
+                minimum=f"{float(params.get('min_confidence', 0.0)):.0%}",
+                threshold=f"{finding.agent_id.threshold:.0%}",
+                model=inputs["model"],
+                digest=inputs.get("model_digest", "")[:12],
+            )
+        )
+        proposal = finding.proposal or {}
+        if proposal.get("action") == "set_naics":
+            lines.append(
+                _(
+                    "Approving writes NAICS %(code)s on the product and re-attributes its "
+                    "unmapped purchase lines; the product then teaches the model.",
+                    code=proposal["naics_code"],
+                )
+            )
+        elif proposal.get("action") == "create_rule":
+            lines.append(
+                _(
+                    "Approving creates a mapping rule (this vendor and account -> NAICS "
+                    "%(code)s); the entries change through the restatement it opens.",
+                    code=proposal["naics_code"],
+                )
+            )
+        elif proposal.get("action") == "needs_review":
+            lines.append(
+                _(
+                    "The agent proposes nothing: set the NAICS code on the product (or a "
+                    "mapping rule) by hand, then dismiss this finding; the model learns "
+                    "from it."
+                )
+            )
+        return lines
+
+    @api.model
     def _cls_create_rule(self, finding):
         """Approved proposal for a bill line: a mapping rule on the line's vendor and
         account. Existing entries change through the restatement the new rule opens
@@ -171,7 +250,7 @@ class Scope3AgentClassification(models.AbstractModel):
             company = line.company_id
             if company not in models_by_company:
                 models_by_company[company] = self._cls_model(company)
-            model, titles = models_by_company[company]
+            model, titles, groups = models_by_company[company]
             partner = line.partner_id.commercial_partner_id
             text = " ".join(
                 part for part in (line.name or "", partner.name or "", line.account_id.name) if part
@@ -179,6 +258,7 @@ class Scope3AgentClassification(models.AbstractModel):
             inputs = self._cls_inputs(
                 model,
                 titles,
+                groups,
                 f"{line.move_id.name}: {line.name or ''}",
                 text,
                 rejected[(line.id, company.id)],
@@ -193,21 +273,26 @@ class Scope3AgentClassification(models.AbstractModel):
     # ------------------------------------------------------------------------------------
     @api.model
     def _cls_model(self, company):
-        """The text model of ``company``: titles of its spend set + approved mappings."""
+        """The text model of ``company``: titles of its spend set, the shipped lexicon and
+        its approved mappings; returns ``(model, titles, groups)`` (groups: the factor's
+        reference code of each NAICS code, two codes of one factor are not rivals)."""
         factor_set = self.env["scope3.factor.set"]._scope3_spend_set_for(
             company, fields.Date.context_today(self)
         )
         documents = []
-        titles = {}
+        titles, groups = {}, {}
         for row in (
             self.env["scope3.factor"]
             .sudo()
             .search_read(
-                [("set_id", "=", factor_set.id), ("key_type", "=", "naics")], ["key", "name"]
+                [("set_id", "=", factor_set.id), ("key_type", "=", "naics")],
+                ["key", "name", "reference_code"],
             )
         ):
-            documents.append((row["key"], row["name"], 1))
+            documents.append((row["key"], row["name"], 1, "title"))
             titles[row["key"]] = row["name"]
+            groups[row["key"]] = row["reference_code"] or row["key"]
+        documents += [(code, term, 1, "lexicon") for code, term in load_lexicon() if code in titles]
         mapped = (
             self.env["product.product"]
             .sudo()
@@ -221,19 +306,44 @@ class Scope3AgentClassification(models.AbstractModel):
             )
         )
         for product in mapped:
-            if product.scope3_naics_code in titles:
-                documents.append(
-                    (product.scope3_naics_code, self._cls_text(product), APPROVED_WEIGHT)
-                )
+            code = product.scope3_naics_code
+            if code in titles:
+                documents.append((code, self._cls_text(product), APPROVED_WEIGHT, "approved"))
+                # the vendors of a mapped product: a weaker clue for their other products
+                documents += [
+                    (code, name, 1, "vendor")
+                    for name in sorted(set(product.seller_ids.partner_id.mapped("name")))
+                ]
         categories = (
             self.env["product.category"].sudo().search([("scope3_naics_code", "!=", False)])
         )
         for category in categories:
             if category.scope3_naics_code in titles:
                 documents.append(
-                    (category.scope3_naics_code, category.complete_name, APPROVED_WEIGHT)
+                    (
+                        category.scope3_naics_code,
+                        category.complete_name,
+                        APPROVED_WEIGHT,
+                        "approved",
+                    )
                 )
-        return TextModel(documents), titles
+        rules = (
+            self.env["scope3.mapping.rule"]
+            .sudo()
+            .search(
+                [("naics_code", "!=", False), ("company_id", "in", [company.id, False])],
+                order="id",
+            )
+        )
+        for rule in rules:
+            if rule.naics_code in titles:
+                text = " ".join(
+                    part for part in (rule.partner_id.name, rule.account_id.name) if part
+                )
+                documents.append((rule.naics_code, text, APPROVED_WEIGHT, "approved"))
+                if rule.partner_id:
+                    documents.append((rule.naics_code, rule.partner_id.name, 1, "vendor"))
+        return NgramModel(documents), titles, groups
 
     @api.model
     def _cls_text(self, product, vendors=(), accounts=()):
@@ -263,7 +373,7 @@ class Scope3AgentClassification(models.AbstractModel):
             for company in companies.sorted("id"):
                 if company not in models_by_company:
                     models_by_company[company] = self._cls_model(company)
-                model, titles = models_by_company[company]
+                model, titles, groups = models_by_company[company]
                 company_activities = product_activities.filtered(
                     lambda a, c=company: a.company_id == c
                 )
@@ -277,6 +387,7 @@ class Scope3AgentClassification(models.AbstractModel):
                 inputs = self._cls_inputs(
                     model,
                     titles,
+                    groups,
                     product.display_name,
                     text,
                     rejected[(product.id, company.id)],
@@ -303,29 +414,45 @@ class Scope3AgentClassification(models.AbstractModel):
                 ]
             )
         ):
-            rejected[(finding.res_id, finding.company_id.id)].add(finding.proposal["naics_code"])
+            code = (finding.proposal or {}).get("naics_code")
+            if code:
+                rejected[(finding.res_id, finding.company_id.id)].add(code)
         return rejected
 
     @api.model
-    def _cls_inputs(self, model, titles, subject, text, rejected, **extra):
-        """Inputs of the classification rule: the best codes for ``text`` (rejected ones
-        ranked too, so that the rule can skip them)."""
+    def _cls_inputs(self, model, titles, groups, subject, text, rejected, **extra):
+        """Inputs of the classification rule: the nearest codes for ``text`` with their
+        evidence (rejected ones ranked too, so that the rule can skip them), the factor of
+        each, the model's version, digest and calibration."""
         excluded = sorted(rejected)
-        candidates = model.rank(text, top=TOP_CANDIDATES + len(excluded))
+        candidates = model.explain(text, top=TOP_CANDIDATES + len(excluded))
         return dict(
             extra,
             subject=subject,
             text=text,
+            model=MODEL_VERSION,
             model_digest=model.digest,
-            candidates=[[code, score] for code, score in candidates],
+            calibration=list(CALIBRATION[MODEL_VERSION]),
+            candidates=[
+                {
+                    "code": c["label"],
+                    "score": c["score"],
+                    "source": c["source"],
+                    "neighbour": c["neighbour"],
+                    "shared": c["shared"],
+                }
+                for c in candidates
+            ],
             rejected=excluded,
-            titles={code: titles[code] for code, _score in candidates},
+            titles={c["label"]: titles[c["label"]] for c in candidates},
+            groups={c["label"]: groups[c["label"]] for c in candidates},
         )
 
     @api.model
     def _cls_check(self, agent, subject, inputs, **links):
         item = agent._scope3_check("classification", subject, inputs, **links)
         if item:
-            # one finding per proposed code: a rejected code is never proposed again
-            item["key"] = item["result"]["proposal"]["naics_code"]
+            # one finding per proposed code: a rejected code is never proposed again; one
+            # "needs a person" finding per subject
+            item["key"] = item["result"]["proposal"].get("naics_code") or NEEDS_REVIEW_KEY
         return item

@@ -41,6 +41,12 @@ class Scope3AgentKind(models.AbstractModel):
         return {}
 
     @api.model
+    def _scope3_explain(self, finding):
+        """Lines explaining ``finding`` to a manager, rendered at display time from the
+        codes and values of its evidence (none: the summary says it all)."""
+        return []
+
+    @api.model
     def _scope3_on_reject(self, finding):
         return None
 

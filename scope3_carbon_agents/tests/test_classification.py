@@ -1,7 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo.tests import Form, new_test_user, tagged
 
+from .. import core
 from .common import AgentsCommon
+
+
+class _DryRun(Exception):
+    """Rolls a dry run back."""
 
 
 @tagged("post_install", "-at_install")
@@ -26,11 +31,11 @@ class TestClassification(AgentsCommon):
     def _proposals(self):
         findings = self.findings_about(self.unmapped_products, agent=self.cls_agent)
         return {
-            (f.res_id, f.proposal["naics_code"], f.state)
+            (f.res_id, f.proposal.get("naics_code") or f.proposal["action"], f.state)
             for f in findings.filtered(lambda f: f.state != "rejected")
         }
 
-    def test_proposals(self):
+    def test_proposals_and_abstentions(self):
         self.assertEqual(
             set(
                 self.env["scope3.activity"]
@@ -41,41 +46,102 @@ class TestClassification(AgentsCommon):
         )
         run = self.run_agent(self.cls_agent)
         self.assertEqual(run.state, "done", run.error)
+        # nothing in the titles, the lexicon or the approved mappings is close to "Widget A"
+        # or "Zorbex pods": the agent proposes no code and asks a person
         self.assertEqual(
             self._proposals(),
             {
                 (self.p_cement.id, "327310", "proposed"),
                 (self.p_software.id, "541511", "proposed"),
+                (self.p_widget.id, "needs_review", "open"),
+                (self.p_zorbex.id, "needs_review", "open"),
             },
         )
         cement = self.findings_about(self.p_cement, agent=self.cls_agent)
-        self.assertEqual(cement.kind, "classification")
-        self.assertEqual(cement.category, "classification")
-        software = self.findings_about(self.p_software, agent=self.cls_agent)
-        self.assertEqual((cement.confidence, software.confidence), (0.6009, 0.592))
-        self.assertEqual(cement.evidence["inputs"]["candidates"][0][0], "327310")
-        self.assertIn("Portland cement 25 kg bag", cement.evidence["inputs"]["text"])
+        self.assertEqual((cement.kind, cement.category), ("classification", "classification"))
+        inputs = cement.evidence["inputs"]
+        self.assertEqual(inputs["model"], core.MODEL_VERSION)
+        self.assertIn("Portland cement 25 kg bag", inputs["text"])
+        best = inputs["candidates"][0]
+        self.assertEqual(best["code"], "327310")
+        # the confidence is the calibrated probability of the logged score and margin
+        other = next(c for c in inputs["candidates"] if inputs["groups"][c["code"]] != "327310")
+        self.assertAlmostEqual(
+            cement.confidence,
+            core.calibrated_confidence(
+                inputs["calibration"], best["score"], best["score"] - other["score"]
+            ),
+            places=4,
+        )
+        self.assertGreaterEqual(cement.confidence, self.cls_agent.min_confidence)
+        # the evidence, in words: the nearest document, its source, what approving does
+        self.assertIn("327310", cement.explanation)
+        self.assertIn("approved mapping", cement.explanation)
+        self.assertIn("Approving writes NAICS 327310", cement.explanation)
+        widget = self.findings_about(self.p_widget, agent=self.cls_agent)
+        self.assertEqual(
+            (widget.proposal, widget.confidence, widget.approve_primary),
+            ({"action": "needs_review", "reason": "no_match"}, 0.0, False),
+        )
+        self.assertIn("proposes nothing", widget.explanation)
         # recommend never changes data
         self.assertFalse(self.p_cement.scope3_naics_code)
 
-    def test_act_applies_above_threshold_and_reattributes(self):
-        """Cement (confidence 0.6009) is above 0.6, software (0.592) is not."""
-        self.cls_agent.write({"autonomy": "act", "threshold": 0.6})
+    def test_primary_button_follows_the_confidence(self):
         self.run_agent(self.cls_agent)
         cement = self.findings_about(self.p_cement, agent=self.cls_agent)
+        self.cls_agent.threshold = min(cement.confidence + 0.001, 1.0)
+        self.assertFalse(cement.approve_primary)
+        self.cls_agent.threshold = cement.confidence
+        self.assertTrue(cement.approve_primary)
+
+    def test_abstains_below_min_confidence(self):
+        self.run_agent(self.cls_agent)
         software = self.findings_about(self.p_software, agent=self.cls_agent)
-        self.assertEqual((cement.state, software.state), ("applied", "proposed"))
-        self.assertEqual(self.p_cement.scope3_naics_code, "327310")
-        self.assertFalse(self.p_software.scope3_naics_code)
-        self.run_attribution()
-        activity = self.env["scope3.activity"].search([("product_id", "=", self.p_cement.id)])
-        self.assertEqual(activity.state, "attributed")
-        self.assertEqual(activity.factor_id.key, "327310")
-        # 100 USD x 3.924 kg/USD (EPA v1.3, 327310) = 392.4 kg
-        self.assertAlmostEqual(activity.co2e_kg, 392.4, places=3)
+        # a stricter manager: the same evidence is no longer enough
+        self.cls_agent.min_confidence = software.confidence + 0.001
+        result = core.evaluate(
+            "classification", software.evidence["inputs"], self.cls_agent._scope3_params()
+        )
+        self.assertEqual(
+            (result["proposal"]["action"], result["proposal"]["reason"]),
+            ("needs_review", "low_confidence"),
+        )
+        self.assertEqual(result["proposal"]["best_guess"], "541511")
+
+    def test_act_applies_above_threshold_and_reattributes(self):
+        # a dry run (rolled back) tells the two confidences
+        confidences = {}
+        try:
+            with self.env.cr.savepoint():
+                self.run_agent(self.cls_agent)
+                for product in self.p_cement | self.p_software:
+                    confidences[product] = self.findings_about(
+                        product, agent=self.cls_agent
+                    ).confidence
+                raise _DryRun()
+        except _DryRun:
+            self.env.invalidate_all()
+        self.assertFalse(self.findings_about(self.p_cement, agent=self.cls_agent))
+        self.assertNotEqual(confidences[self.p_cement], confidences[self.p_software])
+        # a threshold between the two confidences: only the stronger one is applied
+        threshold = sum(confidences.values()) / 2
+        stronger = max(confidences, key=confidences.get)
+        self.cls_agent.write({"autonomy": "act", "threshold": threshold})
+        self.run_agent(self.cls_agent)
+        applied = self.findings_about(self.p_cement | self.p_software, agent=self.cls_agent)
+        self.assertEqual({f.res_id for f in applied if f.state == "applied"}, {stronger.id})
+        self.assertTrue(stronger.scope3_naics_code)
+        if stronger == self.p_cement:
+            self.run_attribution()
+            activity = self.env["scope3.activity"].search([("product_id", "=", self.p_cement.id)])
+            self.assertEqual(activity.state, "attributed")
+            self.assertEqual(activity.factor_id.key, "327310")
+            # 100 USD x 3.924 kg/USD (EPA v1.3, 327310) = 392.4 kg
+            self.assertAlmostEqual(activity.co2e_kg, 392.4, places=3)
 
     def test_rejection_is_remembered_and_learned(self):
-        self.cls_agent.min_confidence = 0.1
+        self.cls_agent.min_confidence = 0.0
         self.run_agent(self.cls_agent)
         cement = self.findings_about(self.p_cement, agent=self.cls_agent)
         cement.with_user(self.carbon_manager).action_reject(note="these bags are resold")
@@ -84,7 +150,7 @@ class TestClassification(AgentsCommon):
         self.assertEqual(len(findings), 2)
         new = findings - cement
         self.assertEqual(cement.state, "rejected")
-        self.assertNotEqual(new.proposal["naics_code"], "327310")
+        self.assertNotEqual(new.proposal.get("naics_code"), "327310")
         self.assertEqual(new.evidence["inputs"]["rejected"], ["327310"])
         # a third run proposes nothing new
         self.run_agent(self.cls_agent)
@@ -92,17 +158,21 @@ class TestClassification(AgentsCommon):
 
     def test_learns_from_approved_mappings(self):
         self.run_agent(self.cls_agent)
-        self.assertNotIn("325611", {c for _p, c, _s in self._proposals()})
+        zorbex = self.findings_about(self.p_zorbex, agent=self.cls_agent)
+        self.assertEqual(zorbex.proposal["action"], "needs_review")
         # the company maps a sibling product by hand: an approved mapping
         self.env["product.product"].create(
             {"name": "Zorbex pods, lemon", "type": "service", "scope3_naics_code": "325611"}
         )
         self.run_agent(self.cls_agent)
-        zorbex = self.findings_about(self.p_zorbex, agent=self.cls_agent).filtered(
-            lambda f: f.proposal["naics_code"] == "325611"
+        proposal = self.findings_about(self.p_zorbex, agent=self.cls_agent).filtered(
+            lambda f: f.proposal.get("naics_code") == "325611"
         )
-        self.assertEqual(len(zorbex), 1)
-        self.assertGreater(zorbex.confidence, 0.5)
+        self.assertEqual(len(proposal), 1)
+        self.assertGreater(proposal.confidence, 0.5)
+        self.assertEqual(proposal.evidence["inputs"]["candidates"][0]["source"], "approved")
+        # the request for a person is closed: the run no longer needed it
+        self.assertEqual(zorbex.state, "dismissed")
 
     def test_mapped_products_yield_nothing(self):
         orders = self.create_order([(self.steel, 1, 10.0), (self.cement, 1, 10.0)])
