@@ -250,3 +250,94 @@ class TestClassificationOfBillLines(AgentsCommon):
             lambda f: f.proposal["naics_code"]
         )
         self.assertEqual(codes.count("518210"), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestClassificationLearning(AgentsCommon):
+    """After a manager approves 20 proposals with the form's button, the agent classifies
+    held-out products of the same vendors that it could not classify before (the approved
+    products and their vendors become documents of the model)."""
+
+    FAMILIES = {
+        # vendor: (NAICS, 20 approvable product names, held-out names)
+        "Verdant Interiors": (
+            "561730",
+            [f"Office plant rental, floor {i}" for i in range(1, 8)],
+            ["Biophilic upkeep reception", "Living wall refresh", "Moss wall upkeep"],
+        ),
+        "Blue Anchor Lines": (
+            "483111",
+            [f"Ocean freight container lot {i}" for i in range(1, 8)],
+            ["Port-to-port lot 7 Shanghai", "Reefer box lot 9"],
+        ),
+        "Sparkle Facility": (
+            "561720",
+            [f"Office cleaning wing {i}" for i in range(1, 7)],
+            ["Washroom hygiene units", "Feminine hygiene bins", "Sanitary units service"],
+        ),
+    }
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Product = cls.env["product.product"]
+        cls.expected = {}
+        cls.trained = Product
+        cls.held_out = Product
+        orders = cls.env["purchase.order"]
+        for vendor_name, (code, names, held_names) in cls.FAMILIES.items():
+            cls.vendor = cls.env["res.partner"].create({"name": vendor_name})
+            lines = []
+            for name in names + held_names:
+                product = Product.create({"name": name, "type": "service"})
+                cls.expected[product] = code
+                if name in names:
+                    cls.trained |= product
+                else:
+                    cls.held_out |= product
+                lines.append((product, 1, 100.0))
+            orders |= cls.create_order(lines)
+        cls.confirm(orders)
+        cls.run_attribution()
+
+    def _right(self, products):
+        findings = self.findings_about(products, agent=self.cls_agent).filtered(
+            lambda f: f.state == "proposed"
+        )
+        return {
+            f.res_id
+            for f in findings
+            if f.proposal.get("naics_code")
+            == self.expected[self.env["product.product"].browse(f.res_id)]
+        }
+
+    def test_twenty_approvals_improve_the_held_out_accuracy(self):
+        self.assertEqual(len(self.trained), 20)
+        self.run_agent(self.cls_agent)
+        before = self._right(self.held_out)
+        proposals = self.findings_about(self.trained, agent=self.cls_agent).filtered(
+            lambda f: f.state == "proposed"
+        )
+        self.assertEqual(len(self._right(self.trained)), 20, "the 20 proposals are right")
+        # the manager approves them one by one with the form's button
+        for finding in proposals:
+            action = finding.with_user(self.carbon_manager).action_approve()
+            self.assertTrue(action)
+        self.assertEqual(set(proposals.mapped("state")), {"applied"})
+        self.assertEqual(
+            {p: p.scope3_naics_code for p in self.trained},
+            {p: self.expected[p] for p in self.trained},
+        )
+        self.run_agent(self.cls_agent)
+        after = self._right(self.held_out)
+        accuracy_before = len(before) / len(self.held_out)
+        accuracy_after = len(after) / len(self.held_out)
+        self.assertGreater(accuracy_after, accuracy_before)
+        self.assertGreaterEqual(accuracy_after, 0.75)
+        # what was learned: the newly right proposals rest on the approved mappings
+        learned = self.findings_about(self.held_out, agent=self.cls_agent).filtered(
+            lambda f: f.state == "proposed" and f.res_id in after - before
+        )
+        sources = {f.evidence["inputs"]["candidates"][0]["source"] for f in learned}
+        self.assertTrue(sources)
+        self.assertLessEqual(sources, {"approved", "vendor"})
