@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import hashlib
 from collections import defaultdict
 
 from odoo import api, fields, models
@@ -10,6 +11,10 @@ TOP_CANDIDATES = 5
 APPROVED_WEIGHT = 2
 #: key of the finding that asks a person to choose the code
 NEEDS_REVIEW_KEY = "needs_review"
+#: built models by the digest of their documents (a process builds one model per set of
+#: documents, not one per batch)
+_MODELS = {}
+_MODELS_MAX = 8
 
 
 class Scope3AgentClassification(models.AbstractModel):
@@ -32,20 +37,73 @@ class Scope3AgentClassification(models.AbstractModel):
 
     @api.model
     def _scope3_phases(self, agent):
+        # subjects as SQL subqueries: the framework reads them batch by batch (id order,
+        # batch_size at a time), never a whole table at once
+        Activity = self.env["scope3.activity"].sudo()
+        unmapped_products = Activity._search(
+            [("state", "=", "unmapped"), ("product_id", "!=", False)]
+        ).subselect("product_id")
+        unmapped_lines = Activity._search(
+            [
+                ("source_type", "=", "bill_line"),
+                ("state", "=", "unmapped"),
+                ("product_id", "=", False),
+                ("account_move_line_id", "!=", False),
+            ]
+        ).subselect("account_move_line_id")
         return [
             {
                 "name": "products",
                 "model": "product.product",
-                "domain": [("id", "in", self._cls_unmapped_products().ids)],
+                "domain": [
+                    ("id", "in", unmapped_products),
+                    ("scope3_naics_code", "=", False),
+                ],
                 "method": "_cls_products",
+            },
+            {
+                # products of posted vendor bill lines that the resolution chain of
+                # scope3_carbon cannot map (decided per batch of lines)
+                "name": "bill_products",
+                "model": "account.move.line",
+                "domain": [
+                    ("move_id.move_type", "=", "in_invoice"),
+                    ("parent_state", "=", "posted"),
+                    ("display_type", "=", "product"),
+                    ("product_id", "!=", False),
+                    ("product_id.scope3_naics_code", "=", False),
+                    ("product_id.scope3_factor_id", "=", False),
+                ],
+                "method": "_cls_bill_products",
             },
             {
                 "name": "bill_lines",
                 "model": "account.move.line",
-                "domain": [("id", "in", self._cls_unmapped_bill_lines().ids)],
+                "domain": [("id", "in", unmapped_lines)],
                 "method": "_cls_bill_lines",
             },
         ]
+
+    @api.model
+    def _scope3_changed_since(self, agent, moment):
+        """Activities, bill lines, products, categories, mapping rules or factors written
+        since ``moment``: a new pass may find something (one bounded query each)."""
+        for model in (
+            "scope3.activity",
+            "account.move.line",
+            "product.template",
+            "product.category",
+            "scope3.mapping.rule",
+            "scope3.factor",
+        ):
+            if (
+                self.env[model]
+                .sudo()
+                .with_context(active_test=False)
+                .search([("write_date", ">=", moment)], limit=1, order="id")
+            ):
+                return True
+        return False
 
     @api.model
     def _scope3_executable_actions(self):
@@ -70,35 +128,15 @@ class Scope3AgentClassification(models.AbstractModel):
     # ------------------------------------------------------------------------------------
     # Subjects
     # ------------------------------------------------------------------------------------
-    @api.model
-    def _cls_unmapped_products(self):
-        """Products of unmapped purchase activities, and products of posted vendor bill
-        lines that scope3_carbon's resolution chain cannot map."""
-        products = (
-            self.env["scope3.activity"]
-            .sudo()
-            .search([("state", "=", "unmapped"), ("product_id", "!=", False)])
-            .product_id
-        )
-        bill_lines = (
-            self.env["account.move.line"]
-            .sudo()
-            .search(
-                [
-                    ("move_id.move_type", "=", "in_invoice"),
-                    ("parent_state", "=", "posted"),
-                    ("display_type", "=", "product"),
-                    ("product_id", "!=", False),
-                    ("product_id.scope3_naics_code", "=", False),
-                    ("product_id.scope3_factor_id", "=", False),
-                ]
-            )
-        )
-        groups = defaultdict(lambda: self.env["account.move.line"])
-        for line in bill_lines:
-            groups[(line.company_id, line.date)] |= line
+    def _cls_bill_products(self, agent, lines, run):
+        """Products of a batch of posted vendor bill lines that no factor can be found for
+        (the resolution chain of scope3_carbon, per company and date)."""
+        groups = defaultdict(list)
+        for line in lines:
+            groups[(line.company_id, line.date)].append(line)
         Factor = self.env["scope3.factor"].sudo()
-        for (company, date), lines in groups.items():
+        product_ids = []
+        for (company, date), group in groups.items():
             _set, resolved = Factor._scope3_candidates(
                 company,
                 date,
@@ -109,32 +147,14 @@ class Scope3AgentClassification(models.AbstractModel):
                         "account": line.account_id,
                         "operation": "purchase",
                     }
-                    for line in lines
+                    for line in group
                 ],
             )
-            for line, (candidates, _path, _rule) in zip(lines, resolved, strict=True):
-                if not candidates:
-                    products |= line.product_id
-        return products.filtered(lambda p: not p.scope3_naics_code)
-
-    @api.model
-    def _cls_unmapped_bill_lines(self):
-        """Vendor bill lines without a product and without an order that no factor could
-        be found for (their activity is unmapped): a mapping rule on their vendor and
-        account is what maps them."""
-        return (
-            self.env["scope3.activity"]
-            .sudo()
-            .search(
-                [
-                    ("source_type", "=", "bill_line"),
-                    ("state", "=", "unmapped"),
-                    ("product_id", "=", False),
-                    ("account_move_line_id", "!=", False),
-                ]
-            )
-            .account_move_line_id
-        )
+            for line, (candidates, _path, _rule) in zip(group, resolved, strict=True):
+                if not candidates and line.product_id.id not in product_ids:
+                    product_ids.append(line.product_id.id)
+        products = self.env["product.product"].browse(product_ids)
+        return self._cls_products(agent, products, run) if products else []
 
     @api.model
     def _scope3_explain(self, finding):
@@ -343,7 +363,13 @@ class Scope3AgentClassification(models.AbstractModel):
                 documents.append((rule.naics_code, text, APPROVED_WEIGHT, "approved"))
                 if rule.partner_id:
                     documents.append((rule.naics_code, rule.partner_id.name, 1, "vendor"))
-        return NgramModel(documents), titles, groups
+        key = hashlib.sha256(repr(sorted(documents)).encode("utf-8")).hexdigest()
+        model = _MODELS.get(key)
+        if model is None:
+            if len(_MODELS) >= _MODELS_MAX:
+                _MODELS.pop(next(iter(_MODELS)))
+            model = _MODELS[key] = NgramModel(documents)
+        return model, titles, groups
 
     @api.model
     def _cls_text(self, product, vendors=(), accounts=()):
@@ -361,14 +387,18 @@ class Scope3AgentClassification(models.AbstractModel):
             .sudo()
             .search([("product_id", "in", products.ids), ("state", "=", "unmapped")], order="id")
         )
-        by_product = defaultdict(lambda: self.env["scope3.activity"])
+        activity_ids = defaultdict(list)
         for activity in activities:
-            by_product[activity.product_id] |= activity
+            activity_ids[activity.product_id.id].append(activity.id)
+        by_product = {
+            product_id: self.env["scope3.activity"].browse(ids)
+            for product_id, ids in activity_ids.items()
+        }
         rejected = self._cls_rejected_codes(agent, products)
         models_by_company = {}
         results = []
         for product in products:
-            product_activities = by_product[product]
+            product_activities = by_product.get(product.id, self.env["scope3.activity"])
             companies = product_activities.company_id or product.company_id or self.env.company
             for company in companies.sorted("id"):
                 if company not in models_by_company:

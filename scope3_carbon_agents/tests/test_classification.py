@@ -341,3 +341,107 @@ class TestClassificationLearning(AgentsCommon):
         sources = {f.evidence["inputs"]["candidates"][0]["source"] for f in learned}
         self.assertTrue(sources)
         self.assertLessEqual(sources, {"approved", "vendor"})
+
+
+@tagged("post_install", "-at_install")
+class TestClassificationBatches(AgentsCommon):
+    """Bounded work: batches of ``batch_size`` subjects read through SQL subqueries, a run
+    limit whose pass resumes in the next run, and an idle call that starts no run."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Product = cls.env["product.product"]
+        cls.products = Product.create(
+            [{"name": f"Portland cement grade {i}", "type": "service"} for i in range(5)]
+        )
+        cls.confirm(cls.create_order([(p, 1, 100.0) for p in cls.products]))
+        cls.run_attribution()
+
+    def _runs(self):
+        return self.env["scope3.agent.run"].search(
+            [("agent_id", "=", self.cls_agent.id)], order="id"
+        )
+
+    def test_run_limit_resumes_in_the_next_run(self):
+        self.cls_agent.write({"batch_size": 1, "run_limit": 2})
+        before = self._runs()
+        first = self.run_agent(self.cls_agent)
+        self.assertEqual(
+            (first.state, first.items_scanned, first.batch_count, first.resume_phase),
+            ("done", 2, 2, "products"),
+        )
+        runs = first
+        for _i in range(20):
+            run = self.run_agent(self.cls_agent)
+            runs |= run
+            if not run.resume_phase:
+                break
+            self.assertEqual(run.pass_start_run_id, first)
+        last = runs[-1]
+        self.assertFalse(last.resume_phase)
+        self.assertEqual(last.pass_start_run_id, first)
+        self.assertTrue(all(r.items_scanned <= 2 for r in runs))
+        # every product was seen once in the pass, and nothing seen early was resolved
+        findings = self.findings_about(self.products, agent=self.cls_agent)
+        self.assertEqual(set(findings.mapped("res_id")), set(self.products.ids))
+        self.assertEqual(set(findings.mapped("state")), {"proposed"})
+        self.assertEqual(sum(runs.mapped("resolved_count")), 0)
+        self.assertEqual(len(self._runs() - before), len(runs))
+
+    def test_idle_call_starts_no_run(self):
+        run = self.run_agent(self.cls_agent)
+        self.assertEqual(run.state, "done")
+        # time passes: the pass started after every change it could have missed
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE scope3_agent_run SET started_tx_at = now() + interval '1 hour' WHERE id = %s",
+            (run.id,),
+        )
+        self.env.invalidate_all()
+        runs = self._runs()
+        # kill switch (flush + read), lock, running run, last run, one probe per watched
+        # model
+        with self.assertQueryCount(12):
+            self.assertEqual(self.cls_agent._scope3_run_batch(), (0, 0))
+        self.assertEqual(self._runs(), runs)
+        # a change wakes it up again
+        self.products[0].name = "Portland cement grade 0, bulk"
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE product_template SET write_date = now() + interval '2 hours' WHERE id = %s",
+            (self.products[0].product_tmpl_id.id,),
+        )
+        self.assertEqual(self.run_agent(self.cls_agent).state, "done")
+        self.assertGreater(len(self._runs()), len(runs))
+
+    def test_batch_query_count_does_not_grow_with_the_subjects(self):
+        """A batch of 2 subjects costs the same number of queries with 10 or with 25
+        unmapped products."""
+        self.cls_agent.write({"batch_size": 2})
+
+        def add_products(count, start):
+            products = self.env["product.product"].create(
+                [
+                    {"name": f"Ready-mix concrete C{i}", "type": "service"}
+                    for i in range(start, start + count)
+                ]
+            )
+            self.confirm(self.create_order([(p, 1, 50.0) for p in products]))
+            self.run_attribution()
+
+        def batch_queries():
+            run = self.cls_agent._scope3_current_run()
+            run.write({"phase": "products", "cursor": 0})
+            self.env.flush_all()
+            self.env.invalidate_all()
+            start = self.env.cr.sql_log_count
+            self.cls_agent._scope3_run_batch()
+            return self.env.cr.sql_log_count - start
+
+        add_products(5, 0)
+        self.run_agent(self.cls_agent)  # builds and caches the model, records findings
+        first = batch_queries()
+        add_products(15, 5)
+        self.run_agent(self.cls_agent)
+        self.assertLessEqual(batch_queries(), first)
