@@ -352,3 +352,39 @@ def test_calibrated_rule_proposes_or_abstains():
         "classification", _v2_inputs(rejected=["327310"]), {"min_confidence": 0}
     )
     assert rejected["proposal"]["naics_code"] == "327320"
+
+
+def test_model_drift_rule():
+    base = {
+        "agent": "Classification",
+        "days": 30,
+        "recent_approved": 3,
+        "recent_rejected": 9,
+        "base_approved": 10,
+        "base_rejected": 0,
+        "recent_new": 0,
+        "recent_abstained": 0,
+        "base_new": 0,
+        "base_abstained": 0,
+    }
+    result = core.evaluate("model_drift", base, {"drift_drop": 0.2, "drift_min_decisions": 10})
+    assert (result["proposal"]["recent_share"], result["proposal"]["base_share"]) == (0.25, 1.0)
+    # too few decisions in a window, or a small fall: no finding
+    assert core.evaluate("model_drift", dict(base, base_approved=5), {}) is None
+    assert (
+        core.evaluate("model_drift", dict(base, recent_approved=10, recent_rejected=2), {}) is None
+    )
+    # more subjects left to a person than before
+    abstain = dict(
+        base,
+        recent_approved=10,
+        recent_rejected=0,
+        recent_new=20,
+        recent_abstained=12,
+        base_new=20,
+        base_abstained=2,
+    )
+    assert (
+        "asked a person for 60% of the new subjects lately, 10% before"
+        in core.evaluate("model_drift", abstain, {})["summary"]
+    )

@@ -35,6 +35,7 @@ CATEGORIES = {
     "supplier_priority": "remediation",
     "request_overdue": "remediation",
     "carbon_guardrail": "policy",
+    "model_drift": "classification",
 }
 
 
@@ -392,6 +393,58 @@ def _carbon_guardrail(inputs, params):
     )
 
 
+def approval_share(approved, rejected):
+    """Share of decided proposals that a person (or the agent) approved; None: none."""
+    decided = approved + rejected
+    return approved / decided if decided else None
+
+
+def _model_drift(inputs, params):
+    """The classification model drifts away from what the company buys: the share of its
+    proposals approved in the recent window falls markedly below the baseline window's, or
+    it abstains on markedly more of the new subjects than in the baseline."""
+    min_decisions = int(params.get("drift_min_decisions", 10))
+    drop = float(params.get("drift_drop", 0.2))
+    reasons = []
+    recent = approval_share(inputs["recent_approved"], inputs["recent_rejected"])
+    base = approval_share(inputs["base_approved"], inputs["base_rejected"])
+    if (
+        recent is not None
+        and base is not None
+        and inputs["recent_approved"] + inputs["recent_rejected"] >= min_decisions
+        and inputs["base_approved"] + inputs["base_rejected"] >= min_decisions
+        and base - recent >= drop
+    ):
+        reasons.append(f"approved {recent:.0%} of its proposals lately, {base:.0%} before")
+    recent_abstain = (
+        inputs["recent_abstained"] / inputs["recent_new"] if inputs["recent_new"] else None
+    )
+    base_abstain = inputs["base_abstained"] / inputs["base_new"] if inputs["base_new"] else None
+    if (
+        recent_abstain is not None
+        and base_abstain is not None
+        and inputs["recent_new"] >= min_decisions
+        and inputs["base_new"] >= min_decisions
+        and recent_abstain - base_abstain >= drop
+    ):
+        reasons.append(
+            f"asked a person for {recent_abstain:.0%} of the new subjects lately, "
+            f"{base_abstain:.0%} before"
+        )
+    if not reasons:
+        return None
+    return _result(
+        "model_drift",
+        "medium",
+        1.0,
+        "review_model",
+        f"{inputs['agent']}: " + "; ".join(reasons) + f" (windows of {inputs['days']} days): "
+        "the buyer lexicon or the approved mappings may no longer fit what the company buys",
+        recent_share=None if recent is None else _round(recent),
+        base_share=None if base is None else _round(base),
+    )
+
+
 EVALUATORS = {
     "unmapped_product": _unmapped_product,
     "missing_weight": _missing_weight,
@@ -407,6 +460,7 @@ EVALUATORS = {
     "supplier_priority": _supplier_priority,
     "request_overdue": _request_overdue,
     "carbon_guardrail": _carbon_guardrail,
+    "model_drift": _model_drift,
 }
 
 

@@ -43,7 +43,7 @@ KIND_PARAMS = {
         "stuck_minutes",
         "high_amount",
     ),
-    "classification": ("min_confidence",),
+    "classification": ("min_confidence", "drift_drop", "drift_min_decisions"),
     "remediation": ("min_priority", "max_requests", "reminder_days", "escalation_days"),
     "policy": ("intensity_threshold", "top_vendor_count", "top_vendor_dq"),
 }
@@ -142,6 +142,14 @@ class Scope3Agent(models.Model):
         help="Calibrated confidence (the share of right proposals expected) below which "
         "the agent proposes no code and asks a person to choose one. 0.40 is the threshold "
         "that kept precision at 0.90 on the labelled benchmark.",
+    )
+    drift_drop = fields.Float(
+        default=0.2,
+        help="Fall of the approval share (or rise of the share of subjects asked to a person) "
+        "between the previous and the last 30 days that raises a drift finding.",
+    )
+    drift_min_decisions = fields.Integer(
+        default=10, help="Fewest decisions (or new subjects) in each window for the drift check."
     )
     # --- remediation
     min_priority = fields.Float(

@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import hashlib
 from collections import defaultdict
+from datetime import timedelta
 
 from odoo import api, fields, models
 
@@ -11,6 +12,8 @@ TOP_CANDIDATES = 5
 APPROVED_WEIGHT = 2
 #: key of the finding that asks a person to choose the code
 NEEDS_REVIEW_KEY = "needs_review"
+#: length of the recent and of the baseline window of the drift check
+DRIFT_DAYS = 30
 #: built models by the digest of their documents (a process builds one model per set of
 #: documents, not one per batch)
 _MODELS = {}
@@ -83,6 +86,59 @@ class Scope3AgentClassification(models.AbstractModel):
                 "method": "_cls_bill_lines",
             },
         ]
+
+    @api.model
+    def _scope3_sticky_checks(self):
+        # a drift finding stays open until a person closes it
+        return ["model_drift"]
+
+    @api.model
+    def _scope3_after_run(self, run):
+        """Drift: at the end of a pass, compare the last ``DRIFT_DAYS`` with the
+        ``DRIFT_DAYS`` before them (approval share of the decided proposals, share of new
+        subjects the agent asked a person about); a marked drop is a finding."""
+        agent = run.agent_id
+        now = fields.Datetime.now()
+        recent_from = now - timedelta(days=DRIFT_DAYS)
+        base_from = recent_from - timedelta(days=DRIFT_DAYS)
+        Finding = self.env["scope3.agent.finding"].sudo()
+        counts = {}
+        for window, start, end in (("recent", recent_from, now), ("base", base_from, recent_from)):
+            decided = dict(
+                Finding._read_group(
+                    [
+                        ("agent_id", "=", agent.id),
+                        ("kind", "=", "classification"),
+                        ("review_date", ">=", start),
+                        ("review_date", "<", end),
+                        ("state", "in", ("applied", "approved", "rejected")),
+                    ],
+                    ["state"],
+                    ["__count"],
+                )
+            )
+            created = dict(
+                Finding._read_group(
+                    [
+                        ("agent_id", "=", agent.id),
+                        ("kind", "=", "classification"),
+                        ("create_date", ">=", start),
+                        ("create_date", "<", end),
+                    ],
+                    ["proposed_action"],
+                    ["__count"],
+                )
+            )
+            counts[f"{window}_approved"] = decided.get("applied", 0) + decided.get("approved", 0)
+            counts[f"{window}_rejected"] = decided.get("rejected", 0)
+            counts[f"{window}_new"] = sum(created.values())
+            counts[f"{window}_abstained"] = created.get("needs_review", 0)
+        inputs = dict(counts, agent=agent.name, days=DRIFT_DAYS, date=str(now.date()))
+        item = agent._scope3_check("model_drift", agent, inputs, company=self.env["res.company"])
+        if item:
+            # one drift finding per day at most
+            item["key"] = inputs["date"]
+            agent._scope3_record(run, [item])
 
     @api.model
     def _scope3_changed_since(self, agent, moment):

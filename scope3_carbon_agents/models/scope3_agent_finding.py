@@ -31,6 +31,7 @@ KINDS = [
     ("supplier_priority", "Supplier data request"),
     ("request_overdue", "Overdue supplier request"),
     ("carbon_guardrail", "Carbon guardrail"),
+    ("model_drift", "Model drift"),
 ]
 STATES = [
     ("open", "Open"),

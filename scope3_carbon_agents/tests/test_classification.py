@@ -1,4 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import timedelta
+
+from odoo import fields
 from odoo.tests import Form, new_test_user, tagged
 
 from .. import core
@@ -445,3 +448,70 @@ class TestClassificationBatches(AgentsCommon):
         add_products(15, 5)
         self.run_agent(self.cls_agent)
         self.assertLessEqual(batch_queries(), first)
+
+
+@tagged("post_install", "-at_install")
+class TestClassificationDrift(AgentsCommon):
+    def _decided(self, state, days_ago, count):
+        now = fields.Datetime.now()
+        products = self.env["product.product"].create(
+            [{"name": f"Drift {state} {days_ago} {i}", "type": "service"} for i in range(count)]
+        )
+        return (
+            self.env["scope3.agent.finding"]
+            .sudo()
+            .with_context(scope3_finding_write=True)
+            .create(
+                [
+                    {
+                        "agent_id": self.cls_agent.id,
+                        "identity_key": f"drift-test-{state}-{days_ago}-{p.id}",
+                        "res_model": "product.product",
+                        "res_id": p.id,
+                        "kind": "classification",
+                        "category": "classification",
+                        "severity": "low",
+                        "confidence": 0.8,
+                        "name": "test",
+                        "proposed_action": "set_naics",
+                        "proposal": {"action": "set_naics", "naics_code": "327310"},
+                        "state": state,
+                        "review_date": now - timedelta(days=days_ago),
+                    }
+                    for p in products
+                ]
+            )
+        )
+
+    def _drift(self):
+        return self.Finding.search(
+            [("agent_id", "=", self.cls_agent.id), ("kind", "=", "model_drift")]
+        )
+
+    def test_a_marked_drop_of_approvals_is_a_finding(self):
+        # 30-60 days ago: 10 of 10 proposals applied; last 30 days: 3 of 12
+        self._decided("applied", 45, 10)
+        self._decided("applied", 5, 3)
+        self._decided("rejected", 5, 9)
+        run = self.run_agent(self.cls_agent)
+        self.assertEqual(run.state, "done", run.error)
+        drift = self._drift()
+        self.assertEqual(len(drift), 1)
+        self.assertEqual((drift.res_model, drift.res_id), ("scope3.agent", self.cls_agent.id))
+        self.assertEqual(
+            (drift.proposal["recent_share"], drift.proposal["base_share"]), (0.25, 1.0)
+        )
+        self.assertIn("approved 25% of its proposals lately, 100% before", drift.name)
+        self.assertEqual(drift.state, "open")
+        # the same day, another pass does not repeat it; it stays open (sticky)
+        self.run_agent(self.cls_agent)
+        self.assertEqual(self._drift(), drift)
+        self.assertEqual(drift.state, "open")
+
+    def test_a_steady_share_is_no_finding(self):
+        self._decided("applied", 45, 8)
+        self._decided("rejected", 45, 2)
+        self._decided("applied", 5, 7)
+        self._decided("rejected", 5, 3)
+        self.run_agent(self.cls_agent)
+        self.assertFalse(self._drift())
