@@ -13,6 +13,7 @@ Nothing is random and nothing is downloaded: the same documents and query always
 the same ranking (ties are broken by the label).
 """
 
+import functools
 import hashlib
 import math
 import pathlib
@@ -77,11 +78,13 @@ def features(text):
     return counts
 
 
+@functools.lru_cache(maxsize=65536)
 def _trigrams(word):
     padded = f"<{word}>"
     return {padded[i : i + 3] for i in range(len(padded) - 2)}
 
 
+@functools.lru_cache(maxsize=262144)
 def word_match(doc_word, query_word):
     """Whether a word of a document is found in a word of the query: the same word, one a
     prefix of the other (plurals, stems: 4 letters at least), the document's word inside
