@@ -79,7 +79,9 @@ def documents(factors, lexicon=False):
     docs = [(code, name, 1, "title") for code, (name, _ref) in sorted(factors.items())]
     if lexicon:
         docs += [
-            (code, term, 1, "lexicon") for code, term in core.load_lexicon() if code in factors
+            (code, term, 1, "lexicon")
+            for code, term in core.load_lexicon()
+            if code in factors or code == "none"
         ]
     return docs
 
@@ -96,8 +98,10 @@ def features_of(model, factors, text):
     if not ranked:
         return None, 0.0, 0.0, 0.0
     code, best = ranked[0]
+    if code == "none":
+        return None, 0.0, 0.0, 0.0  # known spend without a factor: the agent abstains
     group = factors[code][1]
-    other = next((score for c, score in ranked[1:] if factors[c][1] != group), 0.0)
+    other = next((score for c, score in ranked[1:] if c != "none" and factors[c][1] != group), 0.0)
     second = ranked[1][1] if len(ranked) > 1 else 0.0
     return code, best, best - other, second
 

@@ -298,7 +298,30 @@ def test_ngram_model_ranks_explains_and_is_deterministic():
 def test_lexicon_codes_are_naics_6():
     entries = core.load_lexicon()
     assert len({code for code, _term in entries}) >= 100
-    assert all(len(code) == 6 and code.isdigit() for code, _term in entries)
+    assert all(
+        (len(code) == 6 and code.isdigit()) or code == ngram_model.NO_FACTOR
+        for code, _term in entries
+    )
+    assert "electricity" in {term for code, term in entries if code == ngram_model.NO_FACTOR}
+
+
+def test_no_factor_spend_is_left_to_a_person():
+    inputs = _v2_inputs(
+        candidates=[
+            {
+                "code": "none",
+                "score": 0.7,
+                "source": "lexicon",
+                "neighbour": "electricity",
+                "shared": [],
+            }
+        ]
+    )
+    result = core.evaluate("classification", inputs, {"min_confidence": 0.0})
+    assert (result["proposal"], result["confidence"]) == (
+        {"action": "needs_review", "reason": "no_factor"},
+        0.0,
+    )
 
 
 def _v2_inputs(**extra):

@@ -24,6 +24,8 @@ import numpy as np
 
 #: identifier of the method, logged with every proposal (with the documents' digest)
 MODEL_VERSION = "ngram/1"
+#: label of the lexicon's spend that no spend-based factor covers
+NO_FACTOR = "none"
 LEXICON_PATH = pathlib.Path(__file__).resolve().parent / "naics_lexicon.tsv"
 #: sources of a document, stored as codes in the evidence: an official title, a term of
 #: the lexicon, the text of an approved mapping, the name of a vendor whose products were

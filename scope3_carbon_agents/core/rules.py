@@ -217,7 +217,7 @@ def classification_confidence(best, second):
 
 #: logistic calibration of each text model's confidence: ``(intercept, score, margin)``,
 #: fitted by benchmarks/bench_classification.py on the labelled set
-CALIBRATION = {"ngram/1": (-3.23, 7.0966, 3.6836)}
+CALIBRATION = {"ngram/1": (-3.0936, 7.0344, 3.5779)}
 
 
 def calibrated_confidence(weights, best, margin):
@@ -246,6 +246,17 @@ def _classification(inputs, params):
             reason="no_match",
         )
     best = candidates[0]
+    if best["code"] == "none":
+        return _result(
+            "classification",
+            severity,
+            0.0,
+            "needs_review",
+            f"{inputs['subject']} reads like spend that no spend-based factor covers "
+            f"(\"{best['neighbour']}\"): electricity takes a location-based factor, taxes "
+            "and deposits none; a person has to decide",
+            reason="no_factor",
+        )
     group = inputs["groups"].get(best["code"])
     other = next(
         (c for c in candidates[1:] if inputs["groups"].get(c["code"]) != group),

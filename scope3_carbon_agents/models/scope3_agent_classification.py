@@ -6,6 +6,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 
 from ..core import CALIBRATION, MODEL_VERSION, NgramModel, load_lexicon
+from ..core.ngram_model import NO_FACTOR
 
 TOP_CANDIDATES = 5
 #: weight of an approved mapping against an official title of the same code
@@ -368,7 +369,13 @@ class Scope3AgentClassification(models.AbstractModel):
             documents.append((row["key"], row["name"], 1, "title"))
             titles[row["key"]] = row["name"]
             groups[row["key"]] = row["reference_code"] or row["key"]
-        documents += [(code, term, 1, "lexicon") for code, term in load_lexicon() if code in titles]
+        documents += [
+            (code, term, 1, "lexicon")
+            for code, term in load_lexicon()
+            if code in titles or code == NO_FACTOR
+        ]
+        titles.setdefault(NO_FACTOR, "")
+        groups.setdefault(NO_FACTOR, NO_FACTOR)
         mapped = (
             self.env["product.product"]
             .sudo()
