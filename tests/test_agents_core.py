@@ -5,7 +5,7 @@ import sys
 
 import pytest
 import scope3_agents_core as core
-from scope3_agents_core import chain, rules, stats, text_model
+from scope3_agents_core import chain, ngram_model, rules, stats, text_model
 
 
 def test_core_imports_no_odoo():
@@ -259,3 +259,155 @@ def test_request_overdue_rule():
         "request_overdue", dict(inputs, days_since_sent=31, reminders=1), params
     )
     assert (escalate["proposal"]["action"], escalate["severity"]) == ("escalate", "high")
+
+
+# --- n-gram model and the calibrated classification rule (classification/2) ------------------
+def test_fold_and_words():
+    assert ngram_model.fold("Übersetzung Béton") == "ubersetzung beton"
+    # digits, stop words (en / fr / de) and one-letter words are dropped
+    assert ngram_model.words("Stahlblech DC01 für 2x1000 mit der Säge") == ["stahlblech", "sage"]
+
+
+def test_word_match_and_coverage():
+    assert ngram_model.word_match("pallet", "pallets")  # plural
+    assert ngram_model.word_match("stahl", "stahlblech")  # compound
+    assert ngram_model.word_match("cement", "cemment")  # typo
+    assert not ngram_model.word_match("kuhllager", "kugellager")  # n-grams alone would
+    assert ngram_model.coverage(["steel", "coil"], ["hot", "steel"]) == 0.5
+
+
+def test_ngram_model_ranks_explains_and_is_deterministic():
+    docs = [*NAICS, ("327310", "ciment", 1, "lexicon"), ("331110", "stahlblech", 1, "lexicon")]
+    model = core.NgramModel(docs)
+    assert core.NgramModel(list(reversed(docs))).digest == model.digest
+    best = model.explain("Ciment CEM II sacs 35kg")[0]
+    assert (best["label"], best["source"], best["neighbour"], best["shared"]) == (
+        "327310",
+        "lexicon",
+        "ciment",
+        ["ciment"],
+    )
+    assert model.rank("Stahlbleche kaltgewalzt")[0][0] == "331110"
+    assert model.rank("zzz unknown") == []
+    assert model.rank("cement", exclude={"327310"}) == []
+    # an approved mapping and its vendor teach the model a company's own words
+    learned = core.NgramModel([*docs, ("322121", "Zorbex sheets", 2, "approved")])
+    assert learned.explain("Zorbex sheets 5 boxes")[0]["source"] == "approved"
+
+
+def test_lexicon_codes_are_naics_6():
+    entries = core.load_lexicon()
+    assert len({code for code, _term in entries}) >= 100
+    assert all(
+        (len(code) == 6 and code.isdigit()) or code == ngram_model.NO_FACTOR
+        for code, _term in entries
+    )
+    assert "electricity" in {term for code, term in entries if code == ngram_model.NO_FACTOR}
+
+
+def test_no_factor_spend_is_left_to_a_person():
+    inputs = _v2_inputs(
+        candidates=[
+            {
+                "code": "none",
+                "score": 0.7,
+                "source": "lexicon",
+                "neighbour": "electricity",
+                "shared": [],
+            }
+        ]
+    )
+    result = core.evaluate("classification", inputs, {"min_confidence": 0.0})
+    assert (result["proposal"], result["confidence"]) == (
+        {"action": "needs_review", "reason": "no_factor"},
+        0.0,
+    )
+
+
+def _v2_inputs(**extra):
+    inputs = {
+        "model": core.MODEL_VERSION,
+        "calibration": list(core.CALIBRATION[core.MODEL_VERSION]),
+        "candidates": [
+            {
+                "code": "327310",
+                "score": 0.8,
+                "source": "lexicon",
+                "neighbour": "ciment",
+                "shared": [],
+            },
+            {"code": "327320", "score": 0.5, "source": "title", "neighbour": "x", "shared": []},
+            {"code": "331110", "score": 0.3, "source": "title", "neighbour": "y", "shared": []},
+        ],
+        "groups": {"327310": "327310", "327320": "327320", "331110": "331110"},
+        "titles": {"327310": "Cement Manufacturing"},
+        "rejected": [],
+        "subject": "Ciment",
+        "unmapped_lines": 1,
+    }
+    inputs.update(extra)
+    return inputs
+
+
+def test_calibrated_rule_proposes_or_abstains():
+    weights = core.CALIBRATION[core.MODEL_VERSION]
+    result = core.evaluate("classification", _v2_inputs(), {"min_confidence": 0.4})
+    expected = core.calibrated_confidence(weights, 0.8, 0.8 - 0.5)
+    assert result["proposal"] == {"action": "set_naics", "naics_code": "327310", "margin": 0.3}
+    assert result["confidence"] == round(expected, 4)
+    # a runner-up of the same factor is no rival: the margin is to another factor
+    same = _v2_inputs(groups={"327310": "G", "327320": "G", "331110": "331110"})
+    assert core.evaluate("classification", same, {})["proposal"]["margin"] == 0.5
+    # below the threshold: no code, a finding for a person, with the best guess
+    low = core.evaluate("classification", _v2_inputs(), {"min_confidence": 0.99})
+    assert low["proposal"] == {
+        "action": "needs_review",
+        "reason": "low_confidence",
+        "best_guess": "327310",
+        "margin": 0.3,
+    }
+    none = core.evaluate("classification", _v2_inputs(candidates=[]), {})
+    assert (none["proposal"], none["confidence"]) == (
+        {"action": "needs_review", "reason": "no_match"},
+        0.0,
+    )
+    rejected = core.evaluate(
+        "classification", _v2_inputs(rejected=["327310"]), {"min_confidence": 0}
+    )
+    assert rejected["proposal"]["naics_code"] == "327320"
+
+
+def test_model_drift_rule():
+    base = {
+        "agent": "Classification",
+        "days": 30,
+        "recent_approved": 3,
+        "recent_rejected": 9,
+        "base_approved": 10,
+        "base_rejected": 0,
+        "recent_new": 0,
+        "recent_abstained": 0,
+        "base_new": 0,
+        "base_abstained": 0,
+    }
+    result = core.evaluate("model_drift", base, {"drift_drop": 0.2, "drift_min_decisions": 10})
+    assert (result["proposal"]["recent_share"], result["proposal"]["base_share"]) == (0.25, 1.0)
+    # too few decisions in a window, or a small fall: no finding
+    assert core.evaluate("model_drift", dict(base, base_approved=5), {}) is None
+    assert (
+        core.evaluate("model_drift", dict(base, recent_approved=10, recent_rejected=2), {}) is None
+    )
+    # more subjects left to a person than before
+    abstain = dict(
+        base,
+        recent_approved=10,
+        recent_rejected=0,
+        recent_new=20,
+        recent_abstained=12,
+        base_new=20,
+        base_abstained=2,
+    )
+    assert (
+        "asked a person for 60% of the new subjects lately, 10% before"
+        in core.evaluate("model_drift", abstain, {})["summary"]
+    )

@@ -7,10 +7,12 @@ result, any logged decision can be replayed: ``evaluate(check, inputs, params)``
 the same result again for the same rule version.
 """
 
+import math
+
 #: version of each agent kind's rules, part of every decision hash
 RULE_VERSIONS = {
     "data_quality": "data_quality/1",
-    "classification": "classification/1",
+    "classification": "classification/2",
     "remediation": "remediation/2",
     "policy": "policy/1",
 }
@@ -33,6 +35,7 @@ CATEGORIES = {
     "supplier_priority": "remediation",
     "request_overdue": "remediation",
     "carbon_guardrail": "policy",
+    "model_drift": "classification",
 }
 
 
@@ -212,7 +215,83 @@ def classification_confidence(best, second):
     return best * (0.5 + 0.5 * margin)
 
 
+#: logistic calibration of each text model's confidence: ``(intercept, score, margin)``,
+#: fitted by benchmarks/bench_classification.py on the labelled set
+CALIBRATION = {"ngram/1": (-3.0936, 7.0344, 3.5779)}
+
+
+def calibrated_confidence(weights, best, margin):
+    """Probability that a proposal is right, from the nearest document's score ``best``
+    and its ``margin`` over the best code of another factor (a logistic regression)."""
+    intercept, a, b = weights
+    z = intercept + a * float(best) + b * float(margin)
+    return 1.0 / (1.0 + math.exp(-z))
+
+
 def _classification(inputs, params):
+    if "model" not in inputs:
+        return _classification_v1(inputs, params)
+    rejected = set(inputs.get("rejected") or [])
+    candidates = [c for c in inputs["candidates"] if c["code"] not in rejected]
+    threshold = float(params.get("min_confidence", 0.4))
+    severity = "medium" if inputs.get("unmapped_lines") else "low"
+    if not candidates:
+        return _result(
+            "classification",
+            severity,
+            0.0,
+            "needs_review",
+            f"{inputs['subject']}: no NAICS code is close to its text; a person has to "
+            "choose one",
+            reason="no_match",
+        )
+    best = candidates[0]
+    if best["code"] == "none":
+        return _result(
+            "classification",
+            severity,
+            0.0,
+            "needs_review",
+            f"{inputs['subject']} reads like spend that no spend-based factor covers "
+            f"(\"{best['neighbour']}\"): electricity takes a location-based factor, taxes "
+            "and deposits none; a person has to decide",
+            reason="no_factor",
+        )
+    group = inputs["groups"].get(best["code"])
+    other = next(
+        (c for c in candidates[1:] if inputs["groups"].get(c["code"]) != group),
+        None,
+    )
+    margin = best["score"] - (other["score"] if other else 0.0)
+    confidence = calibrated_confidence(inputs["calibration"], best["score"], margin)
+    title = inputs["titles"].get(best["code"], "")
+    if confidence < threshold:
+        return _result(
+            "classification",
+            severity,
+            confidence,
+            "needs_review",
+            f"{inputs['subject']}: not sure (best guess NAICS {best['code']} {title}, "
+            f"confidence {confidence:.0%} below {threshold:.0%}); a person has to choose "
+            "the code",
+            reason="low_confidence",
+            best_guess=best["code"],
+            margin=_round(margin),
+        )
+    return _result(
+        "classification",
+        severity,
+        confidence,
+        inputs.get("action", "set_naics"),
+        f"{inputs['subject']} looks like NAICS {best['code']} {title} "
+        f"(confidence {confidence:.0%})",
+        naics_code=best["code"],
+        margin=_round(margin),
+    )
+
+
+def _classification_v1(inputs, params):
+    """classification/1 (decisions logged before the calibrated n-gram model)."""
     rejected = set(inputs.get("rejected") or [])
     candidates = [c for c in inputs["candidates"] if c[0] not in rejected]
     if not candidates:
@@ -325,6 +404,58 @@ def _carbon_guardrail(inputs, params):
     )
 
 
+def approval_share(approved, rejected):
+    """Share of decided proposals that a person (or the agent) approved; None: none."""
+    decided = approved + rejected
+    return approved / decided if decided else None
+
+
+def _model_drift(inputs, params):
+    """The classification model drifts away from what the company buys: the share of its
+    proposals approved in the recent window falls markedly below the baseline window's, or
+    it abstains on markedly more of the new subjects than in the baseline."""
+    min_decisions = int(params.get("drift_min_decisions", 10))
+    drop = float(params.get("drift_drop", 0.2))
+    reasons = []
+    recent = approval_share(inputs["recent_approved"], inputs["recent_rejected"])
+    base = approval_share(inputs["base_approved"], inputs["base_rejected"])
+    if (
+        recent is not None
+        and base is not None
+        and inputs["recent_approved"] + inputs["recent_rejected"] >= min_decisions
+        and inputs["base_approved"] + inputs["base_rejected"] >= min_decisions
+        and base - recent >= drop
+    ):
+        reasons.append(f"approved {recent:.0%} of its proposals lately, {base:.0%} before")
+    recent_abstain = (
+        inputs["recent_abstained"] / inputs["recent_new"] if inputs["recent_new"] else None
+    )
+    base_abstain = inputs["base_abstained"] / inputs["base_new"] if inputs["base_new"] else None
+    if (
+        recent_abstain is not None
+        and base_abstain is not None
+        and inputs["recent_new"] >= min_decisions
+        and inputs["base_new"] >= min_decisions
+        and recent_abstain - base_abstain >= drop
+    ):
+        reasons.append(
+            f"asked a person for {recent_abstain:.0%} of the new subjects lately, "
+            f"{base_abstain:.0%} before"
+        )
+    if not reasons:
+        return None
+    return _result(
+        "model_drift",
+        "medium",
+        1.0,
+        "review_model",
+        f"{inputs['agent']}: " + "; ".join(reasons) + f" (windows of {inputs['days']} days): "
+        "the buyer lexicon or the approved mappings may no longer fit what the company buys",
+        recent_share=None if recent is None else _round(recent),
+        base_share=None if base is None else _round(base),
+    )
+
+
 EVALUATORS = {
     "unmapped_product": _unmapped_product,
     "missing_weight": _missing_weight,
@@ -340,6 +471,7 @@ EVALUATORS = {
     "supplier_priority": _supplier_priority,
     "request_overdue": _request_overdue,
     "carbon_guardrail": _carbon_guardrail,
+    "model_drift": _model_drift,
 }
 
 

@@ -135,11 +135,12 @@ class Scope3AgentDataQuality(models.AbstractModel):
             .sudo()
             .search([("state", "=", "unmapped"), ("product_id", "in", products.ids)], order="id")
         )
-        groups = defaultdict(lambda: self.env["scope3.activity"])
+        ids = defaultdict(list)
         for activity in activities:
-            groups[(activity.product_id, activity.company_id)] |= activity
+            ids[(activity.product_id, activity.company_id)].append(activity.id)
         results = []
-        for (product, company), group in groups.items():
+        for (product, company), group_ids in ids.items():
+            group = activities.browse(group_ids)
             amount = sum(
                 a.currency_id._convert(a.amount, company.currency_id, company, a.date)
                 if a.currency_id and a.currency_id != company.currency_id

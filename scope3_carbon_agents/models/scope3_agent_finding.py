@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import json
 
+from markupsafe import Markup, escape
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -29,6 +31,7 @@ KINDS = [
     ("supplier_priority", "Supplier data request"),
     ("request_overdue", "Overdue supplier request"),
     ("carbon_guardrail", "Carbon guardrail"),
+    ("model_drift", "Model drift"),
 ]
 STATES = [
     ("open", "Open"),
@@ -81,6 +84,16 @@ class Scope3AgentFinding(models.Model):
     evidence_text = fields.Text(string="Evidence (JSON)", compute="_compute_json_texts")
     proposal = fields.Json(readonly=True, help="The proposed remediation (machine form).")
     proposal_text = fields.Text(string="Proposal (JSON)", compute="_compute_json_texts")
+    explanation = fields.Html(
+        compute="_compute_explanation",
+        sanitize=True,
+        help="Why the agent found or proposes this, in words (rendered from the evidence).",
+    )
+    approve_primary = fields.Boolean(
+        compute="_compute_approve_primary",
+        help="A proposal whose confidence reaches the agent's threshold: approving is the "
+        "expected decision.",
+    )
     proposed_action = fields.Char(readonly=True)
     state = fields.Selection(
         STATES, default="open", required=True, readonly=True, tracking=True, index=True
@@ -142,6 +155,24 @@ class Scope3AgentFinding(models.Model):
         for finding in self:
             finding.evidence_text = json.dumps(finding.evidence, indent=2, sort_keys=True)
             finding.proposal_text = json.dumps(finding.proposal, indent=2, sort_keys=True)
+
+    @api.depends("evidence", "proposal", "confidence")
+    def _compute_explanation(self):
+        for finding in self:
+            lines = finding.agent_id and finding._scope3_service()._scope3_explain(finding)
+            finding.explanation = (
+                Markup("<ul>%s</ul>")
+                % Markup("").join(Markup("<li>%s</li>") % escape(line) for line in lines)
+                if lines
+                else False
+            )
+
+    @api.depends("state", "confidence", "agent_id.threshold")
+    def _compute_approve_primary(self):
+        for finding in self:
+            finding.approve_primary = (
+                finding.state == "proposed" and finding.confidence >= finding.agent_id.threshold
+            )
 
     def _scope3_subject(self):
         self.ensure_one()

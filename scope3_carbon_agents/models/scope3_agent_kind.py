@@ -41,6 +41,19 @@ class Scope3AgentKind(models.AbstractModel):
         return {}
 
     @api.model
+    def _scope3_changed_since(self, agent, moment):
+        """Whether the agent's subjects may have changed since ``moment`` (the start of its
+        last complete pass); False lets an idle cron call start no run at all. By
+        default a kind always runs."""
+        return True
+
+    @api.model
+    def _scope3_explain(self, finding):
+        """Lines explaining ``finding`` to a manager, rendered at display time from the
+        codes and values of its evidence (none: the summary says it all)."""
+        return []
+
+    @api.model
     def _scope3_on_reject(self, finding):
         return None
 

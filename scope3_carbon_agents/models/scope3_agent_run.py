@@ -31,9 +31,28 @@ class Scope3AgentRun(models.Model):
     )
     started_at = fields.Datetime(string="Start", required=True, readonly=True)
     ended_at = fields.Datetime(string="End", readonly=True)
+    started_tx_at = fields.Datetime(
+        readonly=True,
+        help="Start of the database transaction that started the run (the clock of the "
+        "records' write dates), for the idle check of the next run.",
+    )
     heartbeat = fields.Datetime(readonly=True, help="Time of the last batch.")
     phase = fields.Char(readonly=True, help="Phase of the next batch.")
     cursor = fields.Integer(readonly=True, help="Last subject id done in the phase.")
+    pass_start_run_id = fields.Many2one(
+        "scope3.agent.run",
+        string="Pass Started In",
+        readonly=True,
+        ondelete="set null",
+        help="A pass over the subjects may span several runs when the agent has a run "
+        "limit: the run that started this pass.",
+    )
+    resume_phase = fields.Char(
+        readonly=True,
+        help="Set when the run stopped at the agent's run limit: the next run "
+        "resumes at this phase and cursor.",
+    )
+    resume_cursor = fields.Integer(readonly=True)
     batch_count = fields.Integer(string="Batches", readonly=True)
     items_scanned = fields.Integer(readonly=True)
     findings_count = fields.Integer(string="Findings", readonly=True)
@@ -62,14 +81,32 @@ class Scope3AgentRun(models.Model):
             }
         )
 
-    def _scope3_finish(self):
-        """End the run: findings of this agent not seen again are resolved."""
+    def _scope3_pause_at_limit(self, phase, cursor):
+        """End the run at the agent's run limit: the pass goes on in the next run (no
+        finding is resolved before the pass is complete)."""
         self.ensure_one()
+        self.write(
+            {
+                "state": "done",
+                "ended_at": fields.Datetime.now(),
+                "phase": False,
+                "resume_phase": phase,
+                "resume_cursor": cursor,
+            }
+        )
+
+    def _scope3_finish(self):
+        """End the run and its pass: findings of this agent not seen in any run of the
+        pass are resolved."""
+        self.ensure_one()
+        first = self.pass_start_run_id or self
         gone = self.env["scope3.agent.finding"].search(
             [
                 ("agent_id", "=", self.agent_id.id),
                 ("state", "in", ("open", "proposed")),
-                ("last_seen_run_id", "!=", self.id),
+                "|",
+                ("last_seen_run_id", "=", False),
+                ("last_seen_run_id", "<", first.id),
                 ("kind", "not in", self.agent_id._scope3_service()._scope3_sticky_checks()),
             ]
         )

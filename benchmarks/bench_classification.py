@@ -1,0 +1,338 @@
+#!/usr/bin/env python3
+"""Benchmark of the classification agent's text models on a labelled set (no Odoo).
+
+The labelled set (``benchmarks/data/classification_labelled.csv``) holds purchase and
+bill lines written the way buyers write them (English, French, German; product names,
+service descriptions, bill labels, supplier names, abbreviations), each with the NAICS-6
+codes a Carbon Manager would accept; an empty list means no code of the EPA set is right
+(grid electricity has no spend factor there, "Misc. expenses" has no meaning) and the
+only right answer is to abstain. The labels of the models are the 1,016 codes of the
+shipped EPA USEEIO v1.3 set (``scope3_carbon/data/scope3.factor.csv``).
+
+A proposal is *right* when its code maps to the same EPA factor (the same USEEIO
+reference code) as an accepted one. For each model the script prints:
+
+- ``precision`` (right / proposals), ``coverage`` (proposals / items) and ``accuracy``
+  (right / items) at the model's operating threshold;
+- the whole precision / coverage curve summarised as ``coverage_at_precision_0_90`` and
+  ``precision_at_coverage_0_75``;
+- the confidences are calibrated (logistic regression on the best score and the margin
+  to the best code of another factor) with 2-fold cross-validation over the odd / even
+  items, so a threshold is never judged on the items that fitted it;
+- ``learning``: the held-out (even) items before and after a manager approved the first
+  20 right proposals on the odd items (the approved texts become documents of the model,
+  as approved mappings do in the agent).
+
+Usage: python benchmarks/bench_classification.py [--approvals 20]
+"""
+
+import argparse
+import csv
+import importlib.util
+import json
+import pathlib
+import sys
+import time
+
+import numpy as np
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+LABELLED = REPO / "benchmarks" / "data" / "classification_labelled.csv"
+#: written after the lexicon was frozen (see the git history): never used to tune it
+BLIND = REPO / "benchmarks" / "data" / "classification_blind.csv"
+FACTORS = REPO / "scope3_carbon" / "data" / "scope3.factor.csv"
+TARGET_PRECISION = 0.90
+TARGET_COVERAGE = 0.75
+
+
+def load_core():
+    folder = REPO / "scope3_carbon_agents" / "core"
+    spec = importlib.util.spec_from_file_location(
+        "scope3_agents_core", folder / "__init__.py", submodule_search_locations=[str(folder)]
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["scope3_agents_core"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+core = load_core()
+
+
+def load_factors():
+    with FACTORS.open(encoding="utf-8") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["key_type"] == "naics"]
+    return {row["key"]: (row["name"], row["reference_code"]) for row in rows}
+
+
+def load_items(path=LABELLED):
+    with path.open(encoding="utf-8") as handle:
+        items = list(csv.DictReader(handle))
+    for item in items:
+        item["id"] = int(item["id"])
+        item["accepted"] = item["accepted"].split()
+        item["query"] = f"{item['text']} {item['vendor']}"
+    return items
+
+
+def documents(factors, lexicon=False):
+    docs = [(code, name, 1, "title") for code, (name, _ref) in sorted(factors.items())]
+    if lexicon:
+        docs += [
+            (code, term, 1, "lexicon")
+            for code, term in core.load_lexicon()
+            if code in factors or code == "none"
+        ]
+    return docs
+
+
+def build(kind, docs):
+    if kind == "tfidf":
+        return core.TextModel([doc[:3] for doc in docs])
+    return core.NgramModel(docs)
+
+
+def features_of(model, factors, text):
+    """(best code, best score, margin to the best code of another factor)."""
+    ranked = model.rank(text, top=10)
+    if not ranked:
+        return None, 0.0, 0.0, 0.0
+    code, best = ranked[0]
+    if code == "none":
+        return None, 0.0, 0.0, 0.0  # known spend without a factor: the agent abstains
+    group = factors[code][1]
+    other = next((score for c, score in ranked[1:] if c != "none" and factors[c][1] != group), 0.0)
+    second = ranked[1][1] if len(ranked) > 1 else 0.0
+    return code, best, best - other, second
+
+
+def is_right(factors, code, accepted):
+    return code is not None and any(factors[code][1] == factors[a][1] for a in accepted)
+
+
+def fit_logistic(x, y, ridge=1e-3, steps=50):
+    """Newton's method on a logistic regression with an intercept (numpy only)."""
+    design = np.hstack([np.ones((len(x), 1)), np.asarray(x, dtype=np.float64)])
+    target = np.asarray(y, dtype=np.float64)
+    weights = np.zeros(design.shape[1])
+    for _step in range(steps):
+        p = 1.0 / (1.0 + np.exp(-(design @ weights)))
+        gradient = design.T @ (p - target) + ridge * weights
+        hessian = design.T @ (design * (p * (1 - p))[:, None]) + ridge * np.eye(len(weights))
+        delta = np.linalg.solve(hessian, gradient)
+        weights -= delta
+        if np.max(np.abs(delta)) < 1e-10:
+            break
+    return [float(w) for w in weights]
+
+
+def curve(rows):
+    """Precision and coverage at every threshold (rows: (confidence, right))."""
+    ordered = sorted(rows, key=lambda r: -r[0])
+    points, right = [], 0
+    for count, (confidence, ok) in enumerate(ordered, start=1):
+        right += ok
+        points.append((confidence, right / count, count / len(rows)))
+    return points
+
+
+def summary(rows, threshold):
+    proposals = [ok for confidence, ok in rows if confidence >= threshold and confidence > 0]
+    right = sum(proposals)
+    return {
+        "precision": round(right / len(proposals), 4) if proposals else None,
+        "coverage": round(len(proposals) / len(rows), 4),
+        "accuracy": round(right / len(rows), 4),
+        "proposals": len(proposals),
+        "right": right,
+        "items": len(rows),
+    }
+
+
+def operating_threshold(rows, precision=TARGET_PRECISION):
+    """Lowest threshold keeping the precision of the proposals above it >= ``precision``
+    (the widest coverage at that precision); 1.0 when none does."""
+    best = 1.0
+    for confidence, prec, _coverage in curve(rows):
+        if prec >= precision:
+            best = confidence
+    return best
+
+
+def evaluate_model(name, kind, docs, factors, items):
+    started = time.perf_counter()
+    model = build(kind, docs)
+    build_s = time.perf_counter() - started
+    started = time.perf_counter()
+    feats = [features_of(model, factors, item["query"]) for item in items]
+    rank_ms = (time.perf_counter() - started) * 1000 / len(items)
+    rights = [
+        is_right(factors, f[0], item["accepted"]) for f, item in zip(feats, items, strict=True)
+    ]
+    x = [[f[1], f[2]] for f in feats]
+    folds = [[i for i, item in enumerate(items) if item["id"] % 2 == parity] for parity in (1, 0)]
+    cv_conf = [0.0] * len(items)
+    for train, test in ((folds[0], folds[1]), (folds[1], folds[0])):
+        weights = fit_logistic([x[i] for i in train], [rights[i] for i in train])
+        for i in test:
+            if feats[i][0] is not None:
+                cv_conf[i] = core.calibrated_confidence(weights, x[i][0], x[i][1])
+    rows = list(zip(cv_conf, rights, strict=True))
+    # threshold chosen on one fold's confidences, judged on the other
+    thresholds = []
+    judged = []
+    for fit_fold, judge_fold in ((folds[0], folds[1]), (folds[1], folds[0])):
+        threshold = operating_threshold([rows[i] for i in fit_fold])
+        thresholds.append(threshold)
+        judged += [(rows[i][0], rows[i][1]) for i in judge_fold if rows[i][0] >= threshold]
+    weights_all = fit_logistic(x, rights)
+    all_conf = [
+        core.calibrated_confidence(weights_all, xi[0], xi[1]) if f[0] is not None else 0.0
+        for xi, f in zip(x, feats, strict=True)
+    ]
+    threshold_all = operating_threshold(list(zip(all_conf, rights, strict=True)))
+    points = curve(rows)
+    at_precision = max((cov for _c, prec, cov in points if prec >= TARGET_PRECISION), default=0.0)
+    at_coverage = next((prec for _c, prec, cov in points if cov >= TARGET_COVERAGE), None)
+    result = {
+        "model": name,
+        "documents": model.n_docs if hasattr(model, "n_docs") else len(docs),
+        "build_seconds": round(build_s, 3),
+        "rank_ms_per_item": round(rank_ms, 3),
+        "top1_accuracy_no_abstention": round(sum(rights) / len(items), 4),
+        "coverage_at_precision_0_90": round(at_precision, 4),
+        "precision_at_coverage_0_75": round(at_coverage, 4) if at_coverage else None,
+        "cross_validated": {
+            "thresholds": [round(t, 4) for t in thresholds],
+            "proposals": len(judged),
+            "precision": round(sum(ok for _c, ok in judged) / len(judged), 4) if judged else None,
+            "coverage": round(len(judged) / len(items), 4),
+            "accuracy": round(sum(ok for _c, ok in judged) / len(items), 4),
+        },
+        "calibration": {
+            "weights": [round(w, 4) for w in weights_all],
+            "threshold": round(threshold_all, 4),
+        },
+    }
+    if kind == "tfidf" and name == "tfidf_titles":
+        # the agent as it was: raw confidence formula and its min_confidence of 0.2
+        raw = [
+            (core.rules.classification_confidence(f[1], f[3]) if f[0] else 0.0, ok)
+            for f, ok in zip(feats, rights, strict=True)
+        ]
+        result["as_shipped_min_confidence_0_2"] = summary(raw, 0.2)
+    return result, model, weights_all, threshold_all
+
+
+def judge(model, factors, items, weights, threshold):
+    """Precision / coverage / accuracy of ``model`` on ``items`` with a calibration and a
+    threshold fitted elsewhere."""
+    rows = []
+    for item in items:
+        code, best, margin, _second = features_of(model, factors, item["query"])
+        confidence = core.calibrated_confidence(weights, best, margin) if code else 0.0
+        rows.append((confidence, is_right(factors, code, item["accepted"])))
+    result = summary(rows, threshold)
+    result["top1_accuracy_no_abstention"] = round(sum(ok for _c, ok in rows) / len(rows), 4)
+    return result
+
+
+def learning(kind, docs, factors, items, weights, threshold, approvals, corrections=False):
+    """Held-out (even ids) before / after ``approvals`` decisions on the odd ids: the
+    manager approves right proposals; with ``corrections``, the manager also sets the
+    right code by hand on items that got a wrong proposal or none (a manual mapping is
+    an approved mapping too)."""
+
+    def scores(model, subset):
+        rows = []
+        for item in subset:
+            code, best, margin, _second = features_of(model, factors, item["query"])
+            confidence = core.calibrated_confidence(weights, best, margin) if code else 0.0
+            rows.append((confidence, is_right(factors, code, item["accepted"]), code))
+        return rows
+
+    # the manager reviews the biggest recurring vendors first (the findings of a vendor
+    # with many unmapped lines matter most), then in id order
+    lines_per_vendor = {}
+    for item in items:
+        lines_per_vendor[item["vendor"]] = lines_per_vendor.get(item["vendor"], 0) + 1
+    pool = sorted(
+        (item for item in items if item["id"] % 2 == 1),
+        key=lambda item: (-lines_per_vendor[item["vendor"]], item["id"]),
+    )
+    held_out = [item for item in items if item["id"] % 2 == 0]
+    model = build(kind, docs)
+    before = summary([(c, ok) for c, ok, _code in scores(model, held_out)], threshold)
+    approved = []
+    for item, (confidence, ok, code) in zip(pool, scores(model, pool), strict=True):
+        if len(approved) // 2 >= approvals:
+            break
+        if confidence >= threshold and ok:
+            label = code
+        elif corrections and item["accepted"]:
+            label = item["accepted"][0]
+        else:
+            continue
+        # as in the agent: the approved text, and the vendor as a weaker clue
+        approved += [(label, item["text"], 2, "approved"), (label, item["vendor"], 1, "vendor")]
+    learned = build(kind, docs + approved)
+    after = summary([(c, ok) for c, ok, _code in scores(learned, held_out)], threshold)
+    return {"approvals": len(approved) // 2, "held_out_before": before, "held_out_after": after}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--approvals", type=int, default=20)
+    args = parser.parse_args(argv)
+    factors = load_factors()
+    items = load_items()
+    blind = load_items(BLIND)
+    unknown = sorted({c for item in items + blind for c in item["accepted"] if c not in factors})
+    if unknown:
+        raise SystemExit(f"accepted codes not in the EPA set: {unknown}")
+    candidates = [
+        ("tfidf_titles", "tfidf", documents(factors)),
+        ("tfidf_titles_lexicon", "tfidf", documents(factors, lexicon=True)),
+        ("ngram_titles", "ngram", documents(factors)),
+        ("ngram_titles_lexicon", "ngram", documents(factors, lexicon=True)),
+    ]
+    results = []
+    for name, kind, docs in candidates:
+        # calibrated and thresholded on both sets (2-fold over odd / even ids)
+        result, model, weights, threshold = evaluate_model(name, kind, docs, factors, items + blind)
+        result["dev"] = judge(model, factors, items, weights, threshold)
+        result["blind"] = judge(model, factors, blind, weights, threshold)
+        result["learning"] = learning(
+            kind, docs, factors, items, weights, threshold, args.approvals
+        )
+        result["learning_blind"] = learning(
+            kind, docs, factors, blind, weights, threshold, args.approvals
+        )
+        result["learning_blind_with_corrections"] = learning(
+            kind, docs, factors, blind, weights, threshold, args.approvals, corrections=True
+        )
+        results.append(result)
+    languages = {}
+    for item in items:
+        languages[item["lang"]] = languages.get(item["lang"], 0) + 1
+    print(
+        json.dumps(
+            {
+                "benchmark": "classification",
+                "items": len(items),
+                "abstain_items": sum(1 for item in items if not item["accepted"]),
+                "blind_items": len(blind),
+                "blind_abstain_items": sum(1 for item in blind if not item["accepted"]),
+                "languages": languages,
+                "labels": len(factors),
+                "targets": {"precision": TARGET_PRECISION, "coverage": TARGET_COVERAGE},
+                "shipped_model": core.MODEL_VERSION,
+                "models": results,
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
