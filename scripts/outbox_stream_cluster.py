@@ -90,7 +90,8 @@ class TempCluster:
     def _command(self, *args):
         cmd = [str(arg) for arg in args]
         if self.run_as:
-            runuser = shutil.which("runuser")
+            # util-linux installs it in /usr/sbin, which a minimal PATH may leave out
+            runuser = shutil.which("runuser") or shutil.which("runuser", path="/usr/sbin:/sbin")
             if not runuser:
                 raise ClusterError("running as root: `runuser` (util-linux) is needed")
             cmd = [runuser, "-u", self.run_as, "--", *cmd]
