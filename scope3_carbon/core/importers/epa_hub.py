@@ -153,9 +153,22 @@ def parse_epa_hub_table(data: bytes, table: str | int, edition: str = "2025") ->
         check_row_count(f"table {number_}", len(rows), ROWS[number_])
     scope = "Scope 2" if number_ == "6" else "Scope 3"
     factors = [dataclasses.replace(factor, scope=scope) for factor in factors]
+    return hub_set(
+        f"US EPA GHG Emission Factors Hub {edition}, {TITLES[number_]}",
+        edition,
+        data,
+        factors,
+        row_count=len(rows),
+        skipped_rows=skipped,
+    )
+
+
+def hub_set(name, edition, data, factors, **values):
+    """The set of factors read from the Hub (a table's CSV or the whole workbook): what the
+    publication says of itself, with ``values`` (row counts, tables, ...) of the reading."""
     return ParsedSet(
         source="epa_hub",
-        name=f"US EPA GHG Emission Factors Hub {edition}, {TITLES[number_]}",
+        name=name,
         publisher="US EPA Center for Corporate Climate Leadership",
         edition=edition,
         source_url="https://www.epa.gov/climateleadership/ghg-emission-factors-hub",
@@ -166,9 +179,8 @@ def parse_epa_hub_table(data: bytes, table: str | int, edition: str = "2025") ->
         price_year=None,
         price_basis=None,
         checksum=checksum(data),
-        row_count=len(rows),
-        skipped_rows=skipped,
         factors=tuple(factors),
+        **values,
     )
 
 

@@ -30,7 +30,7 @@ import datetime
 import re
 
 from . import ImportFileError, ParsedFactor, ParsedSet, current_limits
-from ._common import at, check_row_count, checksum, column_name, number, slug
+from ._common import at, check_row_count, column_name, number, slug
 from ._xlsx import read_workbook
 from .epa_hub import (
     EGRID_ACRONYM,
@@ -43,6 +43,7 @@ from .epa_hub import (
     _table9,
     _vehicle_table,
     clean_label,
+    hub_set,
 )
 
 SHEET = "Emission Factors Hub"
@@ -135,22 +136,13 @@ def parse_epa_hub_workbook(data: bytes) -> ParsedSet:
         counts.append((TABLE_TITLES[number_], len(data_rows)))
     if problems:
         raise ImportFileError(problems)
-    return ParsedSet(
-        source="epa_hub",
-        name=f"US EPA GHG Emission Factors Hub {edition} (tables 1, 2, 6-10)",
-        publisher="US EPA Center for Corporate Climate Leadership",
-        edition=edition,
-        source_url="https://www.epa.gov/climateleadership/ghg-emission-factors-hub",
-        licence="US Government work (public domain in the US); no licence stated in the workbook",
-        gwp_basis="ar5",
-        factor_type="activity",
-        currency=None,
-        price_year=None,
-        price_basis=None,
-        checksum=checksum(data),
+    return hub_set(
+        f"US EPA GHG Emission Factors Hub {edition} (tables 1, 2, 6-10)",
+        edition,
+        data,
+        factors,
         row_count=sum(count for _name, count in counts),
         skipped_rows=skipped,
-        factors=tuple(factors),
         edition_date=edition_date,
         tables=tuple(counts),
         file_format="xlsx",
