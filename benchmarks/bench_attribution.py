@@ -67,7 +67,8 @@ def odoo_cmd(db, *extra):
     ]
 
 
-def ensure_database(db, data_dir):
+def ensure_database(db, data_dir, module="scope3_carbon"):
+    """Create ``db`` with ``module`` (no demo data) unless it exists; True when created."""
     import odoo
 
     with odoo.sql_db.db_connect("postgres").cursor() as cr:
@@ -78,7 +79,7 @@ def ensure_database(db, data_dir):
         odoo_cmd(
             db,
             "-i",
-            "scope3_carbon",
+            module,
             "--without-demo=all",
             "--stop-after-init",
             "--http-port",

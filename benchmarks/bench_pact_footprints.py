@@ -23,7 +23,6 @@ import os
 import pathlib
 import platform
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,63 +30,10 @@ import time
 
 import requests
 
-REPO = pathlib.Path(__file__).resolve().parent.parent
-ODOO_SRC = pathlib.Path(os.environ.get("ODOO_SRC", pathlib.Path.home() / "odoo-18.0"))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import bench_attribution as shared  # noqa: E402 - the shared helpers of the benchmarks
+
 PROXY = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "pact.bench.test"}
-
-
-def addons_path():
-    return f"{ODOO_SRC / 'addons'},{ODOO_SRC / 'odoo' / 'addons'},{REPO}"
-
-
-def db_args():
-    args = []
-    for var, flag in (("PGHOST", "--db_host"), ("PGPORT", "--db_port"), ("PGUSER", "--db_user")):
-        if os.environ.get(var):
-            args.append(f"{flag}={os.environ[var]}")
-    return args
-
-
-def odoo_cmd(db, *extra):
-    return [
-        sys.executable,
-        str(ODOO_SRC / "odoo-bin"),
-        "-d",
-        db,
-        f"--addons-path={addons_path()}",
-        "--log-level=warn",
-        *db_args(),
-        *extra,
-    ]
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def ensure_database(db, data_dir):
-    import odoo
-
-    with odoo.sql_db.db_connect("postgres").cursor() as cr:
-        cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db])
-        if cr.fetchone():
-            return False
-    subprocess.run(
-        odoo_cmd(
-            db,
-            "-i",
-            "scope3_carbon_pact",
-            "--without-demo=all",
-            "--stop-after-init",
-            f"--http-port={free_port()}",
-            f"--data-dir={data_dir}",
-        ),
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    return True
 
 
 def setup_data(env, count):
@@ -125,10 +71,10 @@ def setup_data(env, count):
 
 
 def start_server(db, data_dir, log_path):
-    port = free_port()
+    port = shared.free_port()
     log = open(log_path, "w")  # noqa: SIM115 - closed when the server stops
     proc = subprocess.Popen(
-        odoo_cmd(
+        shared.odoo_cmd(
             db,
             "--http-interface=127.0.0.1",
             f"--http-port={port}",
@@ -154,19 +100,11 @@ def start_server(db, data_dir, log_path):
     raise RuntimeError("Odoo server did not start in 120 s")
 
 
-def pct(values, q):
-    if not values:
-        return None
-    values = sorted(values)
-    index = min(len(values) - 1, max(0, round(q / 100 * len(values) + 0.5) - 1))
-    return values[index]
-
-
 def stats(samples):
     return {
         "n": len(samples),
-        "p50_ms": round(pct(samples, 50) * 1000, 1),
-        "p95_ms": round(pct(samples, 95) * 1000, 1),
+        "p50_ms": round(shared.pct(samples, 50) * 1000, 1),
+        "p95_ms": round(shared.pct(samples, 95) * 1000, 1),
         "max_ms": round(max(samples) * 1000, 1),
     }
 
@@ -189,7 +127,7 @@ def main():
     parser.add_argument("--keep-db", action="store_true", help="do not drop the database")
     args = parser.parse_args()
 
-    sys.path.insert(0, str(ODOO_SRC))
+    sys.path.insert(0, str(shared.ODOO_SRC))
     import odoo
     from odoo import SUPERUSER_ID, api
 
@@ -198,13 +136,13 @@ def main():
         [
             "-d",
             args.db,
-            f"--addons-path={addons_path()}",
+            f"--addons-path={shared.addons_path()}",
             f"--data-dir={data_dir}",
             "--log-level=warn",
-            *db_args(),
+            *shared.db_args(),
         ]
     )
-    created = ensure_database(args.db, data_dir)
+    created = shared.ensure_database(args.db, data_dir, module="scope3_carbon_pact")
     registry = odoo.modules.registry.Registry(args.db)
     t0 = time.perf_counter()
     with registry.cursor() as cr:
