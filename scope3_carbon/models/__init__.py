@@ -23,6 +23,7 @@ from . import account_move
 from . import res_company
 from . import res_config_settings
 from . import scope3_restatement
+from . import scope3_restatement_run
 from . import scope3_restatement_line
 from . import scope3_transport_route
 from . import scope3_transport_consolidation

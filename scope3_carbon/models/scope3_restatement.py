@@ -1,16 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import hashlib
 import json
-from collections import defaultdict
-from datetime import date as date_cls
-from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
-from odoo.tools import SQL, float_is_zero, float_round
-
-from ..core import trace as trace_core
 
 TRIGGERS = [
     ("factor_set", "Factor set published"),
@@ -21,10 +14,6 @@ TRIGGERS = [
     ("factor_choice", "Factor choice changed"),
     ("manual", "Manual request"),
 ]
-#: activities computed together in a shadow run (bounds the memory of one batch)
-SHADOW_CHUNK = 1000
-#: kg CO2e below which a delta is zero (the ledger's precision)
-PRECISION = 3
 
 
 class Scope3Restatement(models.Model):
@@ -36,20 +25,22 @@ class Scope3Restatement(models.Model):
     and posted:
 
     1. *To compute* (``draft``): an outbox event (aggregate ``scope3.restatement``) asks
-       the attribution cron for the shadow run, off the user's transaction.
-    2. *Proposed*: the cron computed, for every activity in the scope, the plans that bring
-       its ledger to the current configuration (``scope3.activity._scope3_plans``, every
-       source type) and the entries they would post (``_scope3_apply(post=False)``).
-       Activities whose figures do not change drop out; the others give one line per
-       activity, stage, category and date with the current, restated and delta kg. The
+       for the shadow run, off the user's transaction; it runs chunk by chunk, each chunk
+       one transaction with its progress on the form (``scope3_restatement_run``).
+    2. *Proposed*: the shadow run computed, for every activity in the scope, the plans
+       that bring its ledger to the configuration for this restatement's one cause
+       (``_scope3_recompute``) and the entries they would post
+       (``_scope3_apply(post=False)``). Activities whose figures do not change drop out;
+       the others give one line per activity, stage, category and date with the current,
+       restated and delta kg, and the fingerprint of the activity's shadow entries. The
        header sums them, compares the delta with the base-year inventory (or, without a
        base year, with the current total of the restated entries) and tests it against
-       the company's significance threshold. A fingerprint of the shadow entries is kept.
+       the company's significance threshold.
     3. *Approved* by a Carbon Manager (not the proposer when the company asks four-eyes).
-    4. *Posted*: the plans are computed again; when they no longer give the approved
-       shadow entries (the ledger or the configuration changed since), posting is
-       refused and the restatement must be computed again. Otherwise the reversals and
-       new figures are posted exactly as shadowed (same stages and traces, so later
+    4. *Posted*: chunk by chunk again, the plans are computed again and an activity is
+       posted only when it gives the approved shadow entries; the click on Post refuses
+       when the ledger or the configuration moved since the shadow run. The reversals
+       and new figures are posted exactly as shadowed (same stages and traces, so later
        document events keep them), linked to the restatement; those dated on or before
        the company's Scope 3 lock date are dated the day after it.
     """
@@ -254,6 +245,7 @@ class Scope3Restatement(models.Model):
                         ("company_id", "=", company.id),
                         ("trigger", "=", trigger),
                         ("state", "in", ("draft", "proposed", "approved")),
+                        ("job", "!=", "post"),  # a posting under way is not reopened
                         *[(name, "=", value) for name, value in links.items()],
                     ],
                     order="id desc",
@@ -305,6 +297,7 @@ class Scope3Restatement(models.Model):
                 "approved_by_id": False,
                 "approved_date": False,
                 "shadow_hash": False,
+                "job": False,
             }
         )
         for restatement in self:
@@ -357,243 +350,6 @@ class Scope3Restatement(models.Model):
         )
 
     # ------------------------------------------------------------------------------------
-    # Shadow run (attribution cron)
-    # ------------------------------------------------------------------------------------
-    def _scope3_compute_events(self, events):
-        """Outbox handler: compute the restatements still to compute."""
-        self.filtered(lambda r: r.state == "draft")._scope3_compute()
-
-    def _scope3_activity_domain(self):
-        self.ensure_one()
-        domain = [("company_id", "=", self.company_id.id), ("state", "!=", "cancelled")]
-        if self.scope_domain:
-            domain = expression.AND([domain, json.loads(self.scope_domain)])
-        dates = []
-        if self.scope_date_from:
-            dates.append(("date", ">=", self.scope_date_from))
-        if self.scope_date_to:
-            dates.append(("date", "<=", self.scope_date_to))
-        if dates:
-            # the activity's date, or that of any of its entries (bills, receipts)
-            domain = expression.AND([domain, expression.OR([dates, [("entry_ids", "any", dates)]])])
-        return domain
-
-    def _scope3_decorate(self, plans):
-        """Mark the plans as posted by this restatement (identically when shadowed and
-        when posted, so both give the same entries)."""
-        self.ensure_one()
-        for plan in plans:
-            plan["restatement"] = self
-            plan["reason"] = f"restatement {self.name} ({self.trigger}): {plan['reason']}"
-        return plans
-
-    def _scope3_shadow_vals(self, activities):
-        """Values of the entries (reversals, new figures) this restatement would post for
-        ``activities``, computed without writing."""
-        self.ensure_one()
-        Activity = self.env["scope3.activity"].sudo()
-        vals_list = []
-        for start in range(0, len(activities), SHADOW_CHUNK):
-            chunk = activities[start : start + SHADOW_CHUNK]
-            recompute = self._scope3_recompute(chunk)
-            if recompute:
-                chunk = chunk.with_context(scope3_recompute=recompute)
-            plans = self._scope3_decorate(chunk._scope3_plans())
-            vals_list += Activity._scope3_apply(plans, post=False)
-        return vals_list
-
-    def _scope3_recompute(self, activities):
-        """One cause per restatement: what its shadow run changes, the rest being kept
-        as the entries recorded it (``scope3.activity._scope3_pinned_candidates``).
-
-        - a factor-set publication swaps each factor for the same key in the new set,
-          with the settings each entry was computed with;
-        - a change of computation settings (well-to-wheel, price basis, accounting
-          basis) keeps the factors;
-        - a change of what chooses factors (product or category code, mapping rule,
-          supplier footprint, the company's spend-based set or default code) resolves
-          them again, with the recorded settings;
-        - a manual request recomputes with everything as it is today.
-        """
-        self.ensure_one()
-        if self.trigger == "manual":
-            return None
-        entries = activities._scope3_pinnable_entries()
-        if self.trigger == "factor_set" and self.factor_set_id:
-            chosen = self.company_id.scope3_spend_factor_set_id
-            if chosen.state in ("published", "superseded") and chosen != self.factor_set_id:
-                # the company has chosen another set since: this one no longer applies
-                return {"entries": entries, "factors": "recorded", "settings": "recorded"}
-            return {
-                "entries": entries,
-                "factors": ("swap", self.factor_set_id.id),
-                "settings": "recorded",
-            }
-        if self.trigger == "settings":
-            return {"entries": entries, "factors": "recorded", "settings": "current"}
-        return {"entries": entries, "factors": "chain", "settings": "recorded"}
-
-    @api.model
-    def _scope3_fingerprint(self, vals_list):
-        """SHA-256 of the entries a shadow run gives (what posting must find again)."""
-        rows = sorted(
-            json.dumps(
-                [
-                    vals["activity_id"],
-                    vals["stage"],
-                    vals.get("reversed_entry_id") or 0,
-                    vals.get("category_id") or 0,
-                    str(vals["date"]),
-                    format(float_round(vals["co2e_kg"], PRECISION), ".3f"),
-                    trace_core.text_hash(vals["trace"]),
-                ]
-            )
-            for vals in vals_list
-        )
-        return hashlib.sha256("\n".join(rows).encode()).hexdigest()
-
-    @api.model
-    def _scope3_lines_by_activity(self, vals_list):
-        """Group shadow entries into lines: activity -> {(stage, category, date): [current,
-        restated]} (a reversal takes its entry out of *current*)."""
-        lines = defaultdict(lambda: defaultdict(lambda: [0.0, 0.0]))
-        for vals in vals_list:
-            key = (vals["stage"], vals.get("category_id") or False, vals["date"])
-            figures = lines[vals["activity_id"]][key]
-            if vals.get("reversed_entry_id"):
-                figures[0] -= vals["co2e_kg"]
-            else:
-                figures[1] += vals["co2e_kg"]
-        return lines
-
-    def _scope3_compute(self):
-        """Shadow run of each restatement: lines, totals, significance, fingerprint."""
-        Activity = self.env["scope3.activity"].sudo()
-        Line = self.env["scope3.restatement.line"].sudo()
-        for restatement in self:
-            activities = Activity.search(restatement._scope3_activity_domain(), order="id")
-            vals_list = restatement._scope3_shadow_vals(activities)
-            by_activity = self._scope3_lines_by_activity(vals_list)
-            kept = {
-                activity_id
-                for activity_id, keys in by_activity.items()
-                if any(
-                    not float_is_zero(restated - current, precision_digits=PRECISION)
-                    for current, restated in keys.values()
-                )
-            }
-            vals_list = [vals for vals in vals_list if vals["activity_id"] in kept]
-            lock = restatement.company_id.scope3_lock_date
-            line_vals = []
-            for activity in Activity.browse(sorted(kept)):
-                for (stage, category, day), (current, restated) in sorted(
-                    by_activity[activity.id].items(), key=lambda kv: (kv[0][2], kv[0][0])
-                ):
-                    line_vals.append(
-                        {
-                            "restatement_id": restatement.id,
-                            "activity_id": activity.id,
-                            "product_id": activity.product_id.id,
-                            "partner_id": activity.partner_id.id,
-                            "stage": stage,
-                            "category_id": category,
-                            "date": day,
-                            "entry_date": restatement._scope3_open_date(day, lock),
-                            "current_kg": float_round(current, PRECISION),
-                            "restated_kg": float_round(restated, PRECISION),
-                        }
-                    )
-            restatement.line_ids.unlink()
-            lines = Line.create(line_vals)
-            restatement.write(
-                dict(
-                    restatement._scope3_totals(lines),
-                    state="proposed",
-                    proposed_date=fields.Datetime.now(),
-                    scanned_count=len(activities),
-                    activity_count=len(kept),
-                    line_count=len(lines),
-                    shadow_hash=self._scope3_fingerprint(vals_list),
-                    date_from=min(lines.mapped("date"), default=False),
-                    date_to=max(lines.mapped("entry_date"), default=False),
-                )
-            )
-            restatement.message_post(body=restatement._scope3_summary())
-
-    def _scope3_totals(self, lines):
-        """Header totals and the significance test."""
-        self.ensure_one()
-        company = self.company_id
-        current = float_round(sum(lines.mapped("current_kg")), PRECISION)
-        restated = float_round(sum(lines.mapped("restated_kg")), PRECISION)
-        delta = float_round(restated - current, PRECISION)
-        if company.scope3_base_year:
-            year = company.scope3_base_year
-            groups = (
-                self.env["scope3.emission.entry"]
-                .sudo()
-                ._read_group(
-                    [
-                        ("company_id", "=", company.id),
-                        ("date", ">=", date_cls(year, 1, 1)),
-                        ("date", "<=", date_cls(year, 12, 31)),
-                    ],
-                    [],
-                    ["co2e_kg:sum"],
-                )
-            )
-            reference = float_round(groups[0][0] or 0.0, PRECISION)
-            label = self.env._("Base year %(year)s inventory", year=year)
-        else:
-            reference = current
-            label = self.env._("Current total of the restated entries")
-        if reference:
-            pct = delta / abs(reference) * 100.0
-        else:
-            pct = 100.0 if delta else 0.0  # everything restated is new: as large as can be
-        threshold = company.scope3_significance_pct
-        return {
-            "current_kg": current,
-            "restated_kg": restated,
-            "delta_kg": delta,
-            "reference_kg": reference,
-            "reference_label": label,
-            "delta_pct": pct,
-            "significance_pct": threshold,
-            "is_significant": bool(delta) and abs(pct) >= threshold,
-        }
-
-    def _scope3_summary(self):
-        self.ensure_one()
-        if not self.line_count:
-            return self.env._(
-                "Computed: no entry changes (%(count)s activities computed). Nothing to "
-                "approve.",
-                count=self.scanned_count,
-            )
-        return self.env._(
-            "Computed: %(activities)s activities change, %(current).3f kg CO2e restated as "
-            "%(restated).3f kg CO2e (delta %(delta).3f kg, %(pct).4f %% of the %(reference)s"
-            "; %(significance)s at a %(threshold).2f %% threshold).",
-            activities=self.activity_count,
-            current=self.current_kg,
-            restated=self.restated_kg,
-            delta=self.delta_kg,
-            pct=self.delta_pct,
-            reference=self.reference_label.lower() if self.reference_label else "",
-            significance=self.env._("significant")
-            if self.is_significant
-            else self.env._("not significant"),
-            threshold=self.significance_pct,
-        )
-
-    @api.model
-    def _scope3_open_date(self, day, lock):
-        """``day``, or the first day after the lock date when ``day`` is locked."""
-        day = fields.Date.to_date(day)
-        return lock + timedelta(days=1) if lock and day <= lock else day
-
-    # ------------------------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------------------------
     def _scope3_check_manager(self):
@@ -610,6 +366,13 @@ class Scope3Restatement(models.Model):
                         "Restatement %(name)s is %(state)s: it cannot be computed again.",
                         name=restatement.name,
                         state=restatement.state,
+                    )
+                )
+            if restatement.job == "post":
+                raise UserError(
+                    self.env._(
+                        "Restatement %(name)s is being posted: it cannot be computed again.",
+                        name=restatement.name,
                     )
                 )
         self.filtered(lambda r: r.state != "draft")._scope3_reset(
@@ -656,79 +419,32 @@ class Scope3Restatement(models.Model):
         return True
 
     def action_post(self):
-        """Post the approved restatements: reversal + new entries, as approved."""
+        """Post the approved restatements: reversal + new entries, as approved.
+
+        The first chunk is posted in this transaction (refused as a whole when the
+        ledger or the configuration moved since the shadow run); the rest, if any, by
+        the restatement cron, one chunk per transaction (``_scope3_post``)."""
         self._scope3_check_manager()
         for restatement in self:
-            if restatement.state != "approved":
+            if restatement.state != "approved" or restatement.job:
                 raise UserError(
                     self.env._(
-                        "Only an approved restatement can be posted (%(name)s).",
+                        "Only an approved restatement can be posted, once (%(name)s).",
                         name=restatement.name,
                     )
                 )
-            restatement._scope3_post()
+            restatement._scope3_start_post()
         return True
-
-    def _scope3_post(self):
-        self.ensure_one()
-        Activity = self.env["scope3.activity"].sudo()
-        activities = self.line_ids.activity_id.sudo().sorted("id")
-        if activities:
-            # serialise with cron workers reconciling the same activities
-            self.env.cr.execute(
-                SQL(
-                    "SELECT id FROM scope3_activity WHERE id IN %s ORDER BY id FOR UPDATE",
-                    tuple(activities.ids),
-                )
-            )
-        recompute = self._scope3_recompute(activities)
-        if recompute:
-            activities = activities.with_context(scope3_recompute=recompute)
-        plans = self._scope3_decorate(activities._scope3_plans())
-        vals_list = Activity._scope3_apply(plans, post=False)
-        if self._scope3_fingerprint(vals_list) != self.shadow_hash:
-            raise UserError(
-                self.env._(
-                    "The ledger or the configuration changed since %(name)s was computed: "
-                    "its figures are no longer those approved. Compute it again.",
-                    name=self.name,
-                )
-            )
-        lock = self.company_id.scope3_lock_date
-        moved = 0
-        for vals in vals_list:
-            day = self._scope3_open_date(vals["date"], lock)
-            if day != fields.Date.to_date(vals["date"]):
-                vals["date"] = day
-                moved += 1
-        Activity._scope3_write_grouped(
-            {plan["activity"]: plan.get("activity_vals") or {} for plan in plans}
-        )
-        entries = self.env["scope3.emission.entry"].sudo()._scope3_post(vals_list)
-        self.invalidate_recordset(["entry_ids"])  # inserted set-based
-        self.write(
-            {"state": "posted", "posted_by_id": self.env.uid, "posted_date": fields.Datetime.now()}
-        )
-        message = self.env._(
-            "Posted %(count)s entries (%(reversals)s reversals) by %(user)s.",
-            count=len(entries),
-            reversals=sum(1 for vals in vals_list if vals.get("reversed_entry_id")),
-            user=self.env.user.name,
-        )
-        if moved:
-            message += " " + self.env._(
-                "%(moved)s entries of the period locked up to %(lock)s are dated %(day)s.",
-                moved=moved,
-                lock=lock,
-                day=lock + timedelta(days=1),
-            )
-        self.message_post(body=message)
-        return entries
 
     def action_reject(self):
         self._scope3_check_manager()
-        if any(r.state not in ("proposed", "approved") for r in self):
-            raise UserError(self.env._("Only proposed or approved restatements can be rejected."))
+        if any(r.state not in ("proposed", "approved") or r.job == "post" for r in self):
+            raise UserError(
+                self.env._(
+                    "Only proposed or approved restatements can be rejected, not one being "
+                    "posted."
+                )
+            )
         self.write({"state": "rejected"})
         for restatement in self:
             restatement.message_post(
@@ -740,7 +456,7 @@ class Scope3Restatement(models.Model):
         self._scope3_check_manager()
         if any(r.state != "draft" for r in self):
             raise UserError(self.env._("Only restatements still to compute can be cancelled."))
-        self.write({"state": "cancelled"})
+        self.write({"state": "cancelled", "job": False})
         return True
 
     def action_view_entries(self):

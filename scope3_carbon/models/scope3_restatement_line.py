@@ -57,6 +57,23 @@ class Scope3RestatementLine(models.Model):
         aggregator="sum",
     )
 
+    activity_hash = fields.Char(
+        readonly=True,
+        help="SHA-256 of the entries the shadow run would post for the activity (posting "
+        "checks it).",
+    )
+    entry_mark = fields.Integer(
+        readonly=True, help="Last ledger entry of the activity the shadow run had seen."
+    )
+    post_state = fields.Selection(
+        [("pending", "To Post"), ("posted", "Posted"), ("stale", "Not Posted")],
+        string="Posting",
+        default="pending",
+        readonly=True,
+        help="Not Posted: the activity's entries changed while the posting was under way; "
+        "it was left as it is, to be restated again.",
+    )
+
     @api.depends("date", "entry_date")
     def _compute_period(self):
         for line in self:

@@ -393,6 +393,132 @@ class TestRestatement(Scope3Common):
         self.run_attribution()
         self.assertEqual((restatement.state, restatement.line_count), ("proposed", 0))
 
+    # ------------------------------------------------------------------------------------
+    # Bounded work: the shadow run and the posting chunk by chunk (one activity per chunk)
+    # ------------------------------------------------------------------------------------
+    RESTATED = [
+        ("2022-06-15", 7870.0),
+        ("2022-08-10", 3935.0),
+        ("2022-08-10", -3935.0),
+        ("2022-08-10", 4500.0),
+        ("2022-09-20", 7848.0),
+        ("2022-09-20", 787.0),
+        ("2022-09-20", -7848.0),
+        ("2022-09-20", 7000.0),
+        ("2022-09-20", -787.0),
+        ("2022-09-20", 900.0),
+    ]
+
+    def chunk_of(self, size):
+        self.env["ir.config_parameter"].sudo().set_param(
+            "scope3_carbon.restatement_chunk", str(size)
+        )
+
+    def run_jobs(self, restatement):
+        """The restatement cron until the work under way is done; the calls it took."""
+        calls = 0
+        while restatement.job:
+            self.assertLess(calls, 10, "the work must end")
+            self.Restatement._cron_run_jobs()
+            calls += 1
+        return calls
+
+    def test_shadow_run_and_posting_in_chunks(self):
+        """Same lines, fingerprint and ledger as in one chunk (the figures of the class
+        docstring), with one activity per chunk: 3 activities in the scope."""
+        self.chunk_of(1)
+        factor_set = self.publish_new_edition()
+        restatement = self.restatements(factor_set_id=factor_set)
+        self.run_attribution()  # the outbox handler starts the shadow run: first chunk
+        self.assertEqual(
+            (restatement.state, restatement.job, restatement.job_done, restatement.job_total),
+            ("draft", "compute", 1, 3),
+        )
+        self.assertAlmostEqual(restatement.job_progress, 100.0 / 3)
+        self.assertEqual(len(restatement.line_ids), 1)  # the August steel so far
+        self.assertEqual(self.run_jobs(restatement), 2)  # the 2nd activity, the 3rd (last)
+        self.assertEqual(
+            (
+                restatement.state,
+                restatement.job_chunks,
+                restatement.current_kg,
+                restatement.restated_kg,
+                restatement.delta_kg,
+                restatement.activity_count,
+                restatement.scanned_count,
+                restatement.line_count,
+            ),
+            ("proposed", 3, 12570.0, 12400.0, -170.0, 3, 3, 3),
+        )
+        self.assertEqual(self.deltas(restatement, "category_id"), {1: 678.0, 2: -848.0})
+        chunked_hash = restatement.shadow_hash
+        # computed again in a single chunk: the same fingerprint
+        self.chunk_of(1000)
+        restatement.with_user(self.manager_b).action_compute()
+        self.run_attribution()
+        self.assertEqual((restatement.state, restatement.job), ("proposed", False))
+        self.assertEqual(restatement.shadow_hash, chunked_hash)
+        # posting: the click posts the first activity, the cron the others
+        self.chunk_of(1)
+        restatement.with_user(self.manager_b).action_approve()
+        restatement.with_user(self.manager_a).action_post()
+        self.assertEqual((restatement.state, restatement.job), ("approved", "post"))
+        self.assertEqual(len(restatement.entry_ids), 2)  # August steel: reversal + new
+        self.assertEqual(self.run_jobs(restatement), 2)  # September cement, then steel
+        self.assertEqual((restatement.state, restatement.posted_by_id), ("posted", self.manager_a))
+        self.assertEqual(self.ledger(), self.RESTATED)
+        self.assertEqual(set(restatement.line_ids.mapped("post_state")), {"posted"})
+        self.assertTrue(
+            restatement.message_ids.filtered(
+                lambda m: "Posted 6 entries (3 reversals) by" in m.body
+            )
+        )
+        self.assertEqual(self.total(), 20270.0)
+
+    def test_posting_refused_when_an_activity_got_entries_since_the_shadow_run(self):
+        factor_set = self.publish_new_edition()
+        self.run_attribution()
+        restatement = self.restatements(factor_set_id=factor_set)
+        restatement.with_user(self.manager_b).action_approve()
+        # the August order is edited after the shadow run: its ledger moves
+        self.o_aug.order_line.product_qty = 60
+        self.run_attribution()
+        before = self.ledger()
+        with self.assertRaisesRegex(UserError, "1 restated activities .* Nothing was posted"):
+            restatement.with_user(self.manager_b).action_post()
+        self.assertEqual(self.ledger(), before)
+        self.assertEqual((restatement.state, restatement.job), ("approved", False))
+
+    def test_posting_leaves_out_an_activity_changed_during_the_posting(self):
+        """Chunk 1 (the click) posts the August steel; the September order is edited before
+        the cron's turn (live capture reprocesses both its lines with today's
+        configuration): the cron leaves both out, says so, and the restatement is posted
+        for August only."""
+        self.chunk_of(1)
+        factor_set = self.publish_new_edition()
+        restatement = self.restatements(factor_set_id=factor_set)
+        self.run_attribution()
+        self.run_jobs(restatement)
+        restatement.with_user(self.manager_b).action_approve()
+        restatement.with_user(self.manager_a).action_post()
+        self.assertEqual(restatement.job, "post")
+        aug_steel = self.o_aug.order_line.scope3_activity_ids
+        september = self.o_sep.order_line.scope3_activity_ids
+        cement_line = self.o_sep.order_line.filtered(lambda line: line.product_id == self.cement)
+        cement_line.price_unit = 110.0
+        self.run_attribution()  # live capture of the edit
+        self.assertEqual(self.run_jobs(restatement), 2)
+        self.assertEqual((restatement.state, restatement.stale_count), ("posted", 2))
+        stale = restatement.line_ids.filtered(lambda line: line.post_state == "stale")
+        self.assertEqual(stale.activity_id, september)
+        self.assertEqual(restatement.entry_ids.activity_id, aug_steel)
+        self.assertEqual(sorted(restatement.entry_ids.mapped("co2e_kg")), [-3935.0, 4500.0])
+        self.assertTrue(
+            restatement.message_ids.filtered(
+                lambda m: "2 restated activities changed while the posting" in m.body
+            )
+        )
+
     def test_significance_against_base_year(self):
         """Base year 2022: inventory 20,440.000 kg; -170 / 20,440 = -0.83170 %."""
         self.company_r.write({"scope3_base_year": 2022, "scope3_significance_pct": 0.84})

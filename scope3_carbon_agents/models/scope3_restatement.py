@@ -5,9 +5,9 @@ from odoo import models
 class Scope3Restatement(models.Model):
     _inherit = "scope3.restatement"
 
-    def _scope3_post(self):
+    def _scope3_post(self, strict=False):
         """A posted restatement changed the ledger: wake the agents that watch it."""
-        entries = super()._scope3_post()
+        entries = super()._scope3_post(strict=strict)
         if entries:
             self.env["scope3.agent"]._scope3_wake(["data_quality", "classification"])
         return entries
