@@ -11,7 +11,10 @@
 #   4. the Odoo log is checked: non-zero exit, any WARNING/ERROR/CRITICAL line, a missing or
 #      failing `odoo.tests.result` summary, or zero tests run fail the command;
 #   5. each add-on's translation template is exported from that database and compared with the
-#      committed <addon>/i18n/<addon>.pot (`make pot` updates them).
+#      committed <addon>/i18n/<addon>.pot (`make pot` updates them);
+#   6. the same Odoo tests run again with pytest, through pytest-odoo, on that database (now
+#      prepared: our add-ons installed): `pytest -p odoo --odoo-database <db> <addon>/tests`
+#      (PYTEST_ODOO_PATHS, default every add-on's tests/ folder); a failure fails the command.
 # Browser tests (HttpCase tours) run in headless Chromium (`chromium`, which `.ci/run` installs);
 # the screenshots they take when they fail are kept in the temporary folder (screenshots/).
 # The last line printed is `odoo: <passed> passed, <failed> failed` (`, <n> skipped` is added when
@@ -111,7 +114,8 @@ run_odoo() {
 # --- 1. plain-Python tests -------------------------------------------------------------------
 echo "== pytest (tests/)"
 set +e
-"$VENV/bin/python" -m pytest tests -q
+# pytest-odoo (installed for step 4) imports Odoo when loaded: not for the plain-Python tests
+"$VENV/bin/python" -m pytest -p no:odoo tests -q
 rc=$?
 set -e
 case "$rc" in
@@ -192,6 +196,39 @@ if export_pots "$db" "$tmp/pot" "${pot_addons[@]}" -- "${common[@]}" --stop-afte
 else
     fail "exporting the translation templates failed"
 fi
+
+# --- 4. the Odoo tests with pytest (pytest-odoo) -----------------------------------------------
+# The database is prepared (our add-ons installed): pytest-odoo runs each test in it, in its
+# own transaction, rolled back, as Odoo's runner does; --odoo-http serves it for the HttpCase
+# tests (tours). Odoo is imported from the source tree (PYTHONPATH).
+if [ -n "${PYTEST_ODOO_PATHS:-}" ]; then
+    read -r -a pytest_paths <<<"$PYTEST_ODOO_PATHS"
+else
+    pytest_paths=()
+    for addon in "${addons[@]}"; do pytest_paths+=("$addon/tests"); done
+fi
+pytest_extra=(--odoo-extra "data-dir=$tmp/data")
+if [ -n "${PGHOST:-}" ]; then pytest_extra+=(--odoo-extra "db_host=$PGHOST"); fi
+if [ -n "${PGPORT:-}" ]; then pytest_extra+=(--odoo-extra "db_port=$PGPORT"); fi
+if [ -n "${PGUSER:-}" ]; then pytest_extra+=(--odoo-extra "db_user=$PGUSER"); fi
+pytest_log="$tmp/pytest-odoo.log"
+echo "== pytest-odoo: ${pytest_paths[*]} on database $db; log: $pytest_log"
+set +e
+PYTHONPATH="$ODOO_SRC${PYTHONPATH:+:$PYTHONPATH}" "$VENV/bin/python" -m pytest -p odoo -q \
+    --odoo-database "$db" --odoo-addons-path "$ODOO_ADDONS_PATH" --odoo-http \
+    --odoo-log-level=warn "${pytest_extra[@]}" -W ignore::DeprecationWarning \
+    "${pytest_paths[@]}" >"$pytest_log" 2>&1
+rc=$?
+set -e
+tail -n 3 "$pytest_log"
+case "$rc" in
+    0) ;;
+    5) fail "pytest-odoo collected no test in ${pytest_paths[*]}" ;;
+    *)
+        grep -E '^(FAILED|ERROR) ' "$pytest_log" | head -n 40 >&2 || true
+        fail "pytest-odoo exited with code $rc (log: $pytest_log)"
+        ;;
+esac
 
 if [ "$status" != 0 ]; then
     # browser tests (tours) save a screenshot of the page when they fail

@@ -27,7 +27,7 @@ trap 'rm -f "$out"' EXIT
 echo "== pytest tests/test_outbox_stream.py (temporary PostgreSQL cluster, wal_level=logical)"
 rc=0
 SCOPE3_OUTBOX_STREAM_TEST=1 ODOO_SRC="$ODOO_SRC" \
-    "$VENV/bin/python" -m pytest tests/test_outbox_stream.py -q -rs 2>&1 | tee "$out" || rc=$?
+    "$VENV/bin/python" -m pytest -p no:odoo tests/test_outbox_stream.py -q -rs 2>&1 | tee "$out" || rc=$?
 [ "$rc" = 0 ] || die "$who" "pytest exited with code $rc"
 # the closing line must count passed tests and nothing skipped, failed or in error
 summary="$(grep -E '^[0-9]+ (passed|failed|skipped|errors?)\b.* in [0-9.]+s' "$out" | tail -n 1 || true)"
