@@ -475,6 +475,37 @@ class TestRestatement(Scope3Common):
         )
         self.assertEqual(self.total(), 20270.0)
 
+    def test_a_chunk_lost_in_a_crash_is_done_again(self):
+        """A worker killed in the middle of a chunk loses that chunk's transaction only
+        (stood for here by a savepoint rolled back): the next cron call resumes from the
+        position the last committed chunk stored, and the result is the one-run result."""
+        self.chunk_of(1)
+        factor_set = self.publish_new_edition()
+        restatement = self.restatements(factor_set_id=factor_set)
+        self.run_attribution()  # chunk 1
+        with self.assertRaises(KeyboardInterrupt), self.env.cr.savepoint():
+            self.Restatement._cron_run_jobs()  # chunk 2 ...
+            self.assertEqual(restatement.job_done, 2)
+            raise KeyboardInterrupt  # ... killed before its commit
+        self.env.invalidate_all()
+        self.assertEqual((restatement.job_done, len(restatement.line_ids)), (1, 1))
+        self.assertEqual(self.run_jobs(restatement), 2)
+        self.assertEqual(
+            (restatement.state, restatement.line_count, restatement.delta_kg),
+            ("proposed", 3, -170.0),
+        )
+        # posting: the click's chunk, then a cron chunk lost, then the rest
+        restatement.with_user(self.manager_b).action_approve()
+        restatement.with_user(self.manager_a).action_post()
+        with self.assertRaises(KeyboardInterrupt), self.env.cr.savepoint():
+            self.Restatement._cron_run_jobs()
+            raise KeyboardInterrupt
+        self.env.invalidate_all()
+        self.assertEqual(len(restatement.entry_ids), 2)
+        self.run_jobs(restatement)
+        self.assertEqual(restatement.state, "posted")
+        self.assertEqual(self.ledger(), self.RESTATED)
+
     def test_posting_refused_when_an_activity_got_entries_since_the_shadow_run(self):
         factor_set = self.publish_new_edition()
         self.run_attribution()
