@@ -58,12 +58,15 @@ class Scope3RestatementLine(models.Model):
     )
 
     activity_hash = fields.Char(
+        string="Shadow Fingerprint",
         readonly=True,
         help="SHA-256 of the entries the shadow run would post for the activity (posting "
         "checks it).",
     )
     entry_mark = fields.Integer(
-        readonly=True, help="Last ledger entry of the activity the shadow run had seen."
+        string="Last Entry Seen",
+        readonly=True,
+        help="Last ledger entry of the activity the shadow run had seen.",
     )
     post_state = fields.Selection(
         [("pending", "To Post"), ("posted", "Posted"), ("stale", "Not Posted")],

@@ -53,14 +53,22 @@ class Scope3Restatement(models.Model):
         help="Work of this restatement in progress, chunk by chunk (the restatement cron).",
     )
     job_cursor = fields.Integer(
-        readonly=True, copy=False, help="Last activity id done by the work under way."
+        string="Position",
+        readonly=True,
+        copy=False,
+        help="Last activity id done by the work under way.",
     )
     job_total = fields.Integer(string="Activities To Do", readonly=True, copy=False)
     job_done = fields.Integer(string="Activities Done", readonly=True, copy=False)
     job_chunks = fields.Integer(string="Chunks", readonly=True, copy=False)
     job_started_at = fields.Datetime(string="Started", readonly=True, copy=False)
     job_progress = fields.Float(string="Progress (%)", compute="_compute_job_progress")
-    job_moved = fields.Integer(readonly=True, copy=False)
+    job_moved = fields.Integer(
+        string="Entries Dated After The Lock",
+        readonly=True,
+        copy=False,
+        help="Entries of a locked period posted on the day after the lock date.",
+    )
     stale_count = fields.Integer(
         string="Activities Not Posted",
         readonly=True,
