@@ -90,6 +90,20 @@ registry.category("web_tour.tours").add("scope3_carbon_screens_tour", {
             "scope3_carbon.scope3_category_relevance_menu"
         ),
         collectStep("The category relevance screen lists the categories", ".o_list_view .o_data_row"),
+        ...openMenu("scope3_carbon.scope3_menu_configuration", "scope3_carbon.scope3_factor_set_menu"),
+        {
+            content: "Price years read 2022, never 2,022, and nothing when not set",
+            trigger: ".o_list_view .o_data_row td.o_data_cell[name=price_year]",
+            run() {
+                collectTexts("the factor sets");
+                const years = [
+                    ...document.querySelectorAll(".o_list_view .o_data_row td[name=price_year]"),
+                ].map((cell) => cell.innerText.trim());
+                if (!years.some(Boolean) || years.some((year) => year && !/^\d{4}$/.test(year))) {
+                    throw new Error(`Price years shown as ${years.join(" | ")}`);
+                }
+            },
+        },
         ...openMenu("scope3_carbon.scope3_menu_reporting", "scope3_carbon.scope3_inventory_report_menu"),
         {
             content: "The inventory wizard opens on this year",

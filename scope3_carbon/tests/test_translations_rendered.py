@@ -1,0 +1,110 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""No string of the add-on in English in a French session, server side.
+
+What the web client gets from the server in fr_FR: the menus (``load_menus``), every view of
+the add-on's actions and of the views it extends (``get_views``: arch texts and attributes,
+the fields' labels, help and selection labels, the toolbar's actions), compared with the
+add-on's .pot and fr.po (tests/translation_check.py). The screens themselves, with what the
+browser renders (the overview, the calculation, the PDF report), are checked by the tours
+of tests/test_ui.py.
+"""
+
+from lxml import etree
+
+from odoo.tests import TransactionCase, tagged
+
+from .translation_check import UntranslatedFinder
+
+#: attributes of view nodes a user reads
+READ_ATTRIBUTES = ("string", "help", "placeholder", "sum", "confirm", "title", "aria-label")
+
+
+def arch_texts(arch):
+    root = etree.fromstring(arch)
+    texts = []
+    for node in root.iter():
+        if not isinstance(node.tag, str):
+            continue
+        texts += [node.text, node.tail]
+        if node is not root:  # <search string="..."> and the like are not shown
+            texts += [node.get(attribute) for attribute in READ_ATTRIBUTES]
+    return [text for text in texts if text and text.strip()]
+
+
+@tagged("post_install", "-at_install")
+class TestTranslationsRendered(TransactionCase):
+    modules = ("scope3_carbon",)
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("fr_FR")
+        cls.env["ir.module.module"]._load_module_terms(
+            ["purchase", *cls.modules], ["fr_FR"]
+        )
+        cls.env.user.groups_id |= cls.env.ref("scope3_carbon.group_scope3_manager")
+        cls.fr = cls.env(context=dict(cls.env.context, lang="fr_FR"))
+        cls.finder = UntranslatedFinder(cls.env, cls.modules)
+
+    def _records(self, model):
+        data = self.env["ir.model.data"].search(
+            [("module", "in", self.modules), ("model", "=", model)]
+        )
+        return self.fr[model].browse(data.mapped("res_id")).exists()
+
+    def assert_french(self, texts):
+        # not vacuous: French translations of the add-on's strings are there
+        french = {
+            " ".join(msgstr.split())
+            for msgid, msgstr in self.finder.catalogue.items()
+            if msgstr and " ".join(msgstr.split()) != msgid
+        }
+        seen = {" ".join(text.split()) for _where, text in texts} & french
+        self.assertGreater(len(seen), min(20, len(texts) // 4), "the session is not in French")
+        problems = [
+            f"{where}: {text!r}: {why}"
+            for where, text in sorted(set(texts))
+            if (why := self.finder.why(text))
+        ]
+        self.assertFalse(problems, "shown in English in fr_FR:\n" + "\n".join(problems))
+
+    def test_menus(self):
+        menus = self._records("ir.ui.menu")
+        self.assertTrue(menus)
+        loaded = self.fr["ir.ui.menu"].load_menus(debug=False)
+        texts = [
+            (f"menu {menu.get('xmlid')}", menu["name"])
+            for menu in loaded.values()
+            if isinstance(menu, dict) and menu.get("id") in menus.ids
+        ]
+        self.assertEqual(len(texts), len(menus.filtered(lambda m: m._filter_visible_menus())))
+        self.assert_french(texts)
+
+    def test_views_and_fields(self):
+        """Each view of the add-on's window actions and each view it extends, as the web
+        client loads it, with the labels, help and selections of the add-on's fields."""
+        requests = set()
+        for action in self._records("ir.actions.act_window"):
+            types = [t for t in action.view_mode.split(",") if t] + ["search"]
+            requests.add((action.res_model, tuple((False, t) for t in types)))
+        for view in self._records("ir.ui.view").filtered("inherit_id"):
+            if view.type != "qweb":
+                requests.add((view.model, ((False, view.type),)))
+        self.assertGreater(len(requests), 20)
+        texts = []
+        for model, views in sorted(requests):
+            result = self.fr[model].get_views(list(views), {"toolbar": True})
+            for view_type, view in result["views"].items():
+                where = f"{model} {view_type} view"
+                texts += [(where, text) for text in arch_texts(view["arch"])]
+                for actions in (view.get("toolbar") or {}).values():
+                    texts += [(f"{where} toolbar", action["name"]) for action in actions]
+            for comodel, description in result["models"].items():
+                fields = description.get("fields", description)
+                for name, field in fields.items():
+                    if self.env[comodel]._fields[name]._module not in self.modules:
+                        continue
+                    where = f"field {comodel}.{name}"
+                    texts += [(where, field.get("string")), (where, field.get("help"))]
+                    texts += [(where, label) for _value, label in field.get("selection") or []]
+        self.assert_french([(where, text) for where, text in texts if text])
