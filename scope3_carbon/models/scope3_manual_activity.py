@@ -127,9 +127,7 @@ class Scope3ManualActivity(models.Model):
     )
     activity_state = fields.Selection(
         # the activity's labels in the reader's language (a callable's are not translated)
-        lambda self: self.env["scope3.activity"]._fields["state"]._description_selection(
-            self.env
-        ),
+        lambda self: self.env["scope3.activity"]._fields["state"]._description_selection(self.env),
         string="Attribution",
         compute="_compute_activity_id",
     )

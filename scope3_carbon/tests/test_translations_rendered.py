@@ -39,9 +39,7 @@ class TestTranslationsRendered(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env["res.lang"]._activate_lang("fr_FR")
-        cls.env["ir.module.module"]._load_module_terms(
-            ["purchase", *cls.modules], ["fr_FR"]
-        )
+        cls.env["ir.module.module"]._load_module_terms(["purchase", *cls.modules], ["fr_FR"])
         cls.env.user.groups_id |= cls.env.ref("scope3_carbon.group_scope3_manager")
         cls.fr = cls.env(context=dict(cls.env.context, lang="fr_FR"))
         cls.finder = UntranslatedFinder(cls.env, cls.modules)

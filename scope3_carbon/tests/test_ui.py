@@ -4,6 +4,7 @@ from odoo.tests import new_test_user, tagged
 
 from .common_tour import Scope3TourCase
 
+
 @tagged("post_install", "-at_install")
 class TestUi(Scope3TourCase):
     """The Carbon Manager's tours (static/src/tours/) in Chromium."""
@@ -32,8 +33,12 @@ class TestUi(Scope3TourCase):
                 "date_order": fields.Datetime.now(),
                 "order_line": [
                     fields.Command.create(
-                        {"product_id": product.id, "product_qty": qty, "price_unit": price,
-                         "taxes_id": False}
+                        {
+                            "product_id": product.id,
+                            "product_qty": qty,
+                            "price_unit": price,
+                            "taxes_id": False,
+                        }
                     )
                     for product, qty, price in ((steel, 10, 100.0), (mystery, 1, 50.0))
                 ],
