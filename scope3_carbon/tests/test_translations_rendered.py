@@ -9,11 +9,12 @@ browser renders (the overview, the calculation, the PDF report), are checked by 
 of tests/test_ui.py.
 """
 
-from lxml import etree
+from lxml import etree, html
 
+from odoo import fields
 from odoo.tests import TransactionCase, tagged
 
-from .translation_check import UntranslatedFinder
+from .translation_check import KNOWN_STORED_IN_ENGLISH, UntranslatedFinder
 
 #: attributes of view nodes a user reads
 READ_ATTRIBUTES = ("string", "help", "placeholder", "sum", "confirm", "title", "aria-label")
@@ -50,7 +51,7 @@ class TestTranslationsRendered(TransactionCase):
         )
         return self.fr[model].browse(data.mapped("res_id")).exists()
 
-    def assert_french(self, texts):
+    def assert_french(self, texts, known=()):
         # not vacuous: French translations of the add-on's strings are there
         french = {
             " ".join(msgstr.split())
@@ -62,8 +63,11 @@ class TestTranslationsRendered(TransactionCase):
         problems = [
             f"{where}: {text!r}: {why}"
             for where, text in sorted(set(texts))
-            if (why := self.finder.why(text))
+            if (why := self.finder.why(text)) and " ".join(text.split()) not in known
         ]
+        seen = {" ".join(text.split()) for _where, text in texts}
+        for text in known:  # still shown in English: remove one once fixed
+            self.assertIn(text, seen, "fixed? remove it from the known ones")
         self.assertFalse(problems, "shown in English in fr_FR:\n" + "\n".join(problems))
 
     def test_menus(self):
@@ -106,3 +110,19 @@ class TestTranslationsRendered(TransactionCase):
                     texts += [(where, field.get("string")), (where, field.get("help"))]
                     texts += [(where, label) for _value, label in field.get("selection") or []]
         self.assert_french([(where, text) for where, text in texts if text])
+
+    def test_inventory_report(self):
+        """The inventory PDF's HTML in the language chosen in the wizard (each element's
+        text), for a company whose language is English."""
+        today = fields.Date.today()
+        wizard = self.env["scope3.inventory.report.wizard"].create(
+            {"date_from": today.replace(month=1, day=1), "date_to": today, "lang": "fr_FR"}
+        )
+        report = self.env["ir.actions.report"]._render_qweb_html(
+            "scope3_carbon.report_scope3_inventory", wizard.ids
+        )[0]
+        document = html.fromstring(report)
+        texts = [("inventory report", element.text_content()) for element in document.iter()]
+        self.assertIn("Inventaire Scope 3", {" ".join(t.split()) for _w, t in texts})
+        # the unmapped line of the demo order: see KNOWN_STORED_IN_ENGLISH
+        self.assert_french(texts, known=KNOWN_STORED_IN_ENGLISH)
