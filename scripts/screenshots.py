@@ -230,7 +230,8 @@ class Chromium:
                     sys.exit(f"screenshots: {method}: {message['error']}")
                 return message["result"]
 
-    def open(self, url, session_id, selector):
+    def open(self, url, session_id, selector, scroll_to=None):
+        """Open ``url`` and wait for ``selector``; scroll ``scroll_to`` into view."""
         self.send("Network.enable")
         self.send("Network.setCookie", name="session_id", value=session_id, url=url)
         self.send("Page.navigate", url=url)
@@ -240,6 +241,12 @@ class Chromium:
             if time.time() > deadline:
                 sys.exit(f"screenshots: {selector} not found on {url}")
             time.sleep(0.3)
+        if scroll_to:
+            self.send(
+                "Runtime.evaluate",
+                expression=f"document.querySelector({json.dumps(scroll_to)})"
+                ".scrollIntoView({block: 'center'})",
+            )
         time.sleep(1.5)  # fonts, images and the last renders
 
     def capture(self, path):
@@ -356,6 +363,7 @@ def main():
             f"{odoo.url}/odoo/action-scope3_carbon.scope3_emission_entry_action/{entry_id}",
             odoo.session_id,
             ".o_form_view .o_scope3_calculation .o_scope3_calculation_step",
+            scroll_to=".o_form_view .o_notebook",
         )
         browser.capture(args.out / "entry_calculation.png")
         browser.open(
