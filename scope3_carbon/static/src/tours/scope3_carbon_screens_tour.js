@@ -3,7 +3,13 @@
 import { browser } from "@web/core/browser/browser";
 import { rpc } from "@web/core/network/rpc";
 import { registry } from "@web/core/registry";
-import { collectStep, collectTexts, reportTextsStep, waitFor } from "./scope3_tour_utils";
+import {
+    collectStep,
+    collectTexts,
+    collectTextsOf,
+    reportTextsStep,
+    waitFor,
+} from "./scope3_tour_utils";
 
 /** The steps that open a menu item of the Carbon app by their XML ids (any language). */
 export function openMenu(section, item) {
@@ -143,6 +149,12 @@ registry.category("web_tour.tours").add("scope3_carbon_screens_tour", {
             content: "The report is printed (downloaded, or shown as HTML without wkhtmltopdf)",
             trigger: "body:not(:has(.o_scope3_inventory_wizard))",
             async run() {
+                // the report's HTML, as the PDF is made of, whether wkhtmltopdf is there or not
+                const wizardId = window.scope3XlsxUrl.match(/wizard\/(\d+)\//)[1];
+                await collectTextsOf(
+                    `/report/html/scope3_carbon.report_scope3_inventory/${wizardId}`,
+                    "the inventory report"
+                );
                 const state = await rpc("/report/check_wkhtmltopdf");
                 if (["ok", "upgrade"].includes(state)) {
                     return;
@@ -157,7 +169,6 @@ registry.category("web_tour.tours").add("scope3_carbon_screens_tour", {
                 if (!/\d/.test(total.textContent)) {
                     throw new Error(`No total in the report: ${total.textContent}`);
                 }
-                collectTexts("the inventory report");
             },
         },
         reportTextsStep(),

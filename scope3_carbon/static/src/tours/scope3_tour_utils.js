@@ -25,8 +25,8 @@ const texts = {};
  * compares them with the add-ons' translation templates (tests/test_ui.py); ``where`` says
  * on which screen (a step's description) a text was first seen.
  */
-export function collectTexts(where = "") {
-    const roots = [
+export function collectTexts(where = "", roots = null) {
+    roots ||= [
         ...document.querySelectorAll(".o_main_navbar, .o_action_manager, .modal, .o-dropdown--menu"),
     ];
     for (const frame of document.querySelectorAll(".o_action_manager iframe")) {
@@ -41,6 +41,25 @@ export function collectTexts(where = "") {
                 texts[text] = where;
             }
         }
+    }
+}
+
+/** Remember the text of an HTML page fetched from ``url`` (e.g. a report's HTML). */
+export async function collectTextsOf(url, where) {
+    const response = await fetch(url);
+    if (!response.ok) {
+        throw new Error(`${url}: ${response.status}`);
+    }
+    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    // innerText needs a rendered element: lay the page out, off screen
+    const frame = document.createElement("div");
+    frame.style.cssText = "position: fixed; left: -10000px; width: 1000px;";
+    frame.append(...page.body.children);
+    document.body.append(frame);
+    try {
+        collectTexts(where, [frame]);
+    } finally {
+        frame.remove();
     }
 }
 
