@@ -48,6 +48,18 @@ class Scope3EmissionEntry(models.Model):
         "negatively, so the figure is that of the net inventory).",
     )
 
+    @api.depends("stage", "co2e_kg", "is_reversal")
+    @api.depends_context("lang")
+    def _compute_display_name(self):
+        """``S3E0000042 Commitment 1,998.373 kg``, in the reader's language (the stage's label
+        and the number's format: ``S3E0000042 Engagement 1 998,373 kg`` in French)."""
+        stages = dict(self._fields["stage"]._description_selection(self.env))
+        for entry in self:
+            prefix = self.env._("Reversal") if entry.is_reversal else stages.get(entry.stage)
+            number = entry.id if isinstance(entry.id, int) else 0
+            kg = formatLang(self.env, entry.co2e_kg, digits=3)
+            entry.display_name = f"S3E{number:07d} {prefix} {kg} kg"
+
     @api.depends("co2e_kg", "dq_score")
     def _compute_co2e_t(self):
         for entry in self:

@@ -111,6 +111,22 @@ class TestTranslationsRendered(TransactionCase):
                     texts += [(where, label) for _value, label in field.get("selection") or []]
         self.assert_french([(where, text) for where, text in texts if text])
 
+    def test_entry_name(self):
+        """An entry's name (breadcrumbs, links, the form's title): the stage's label and the
+        kg in the reader's language."""
+        entry = self.env["scope3.emission.entry"].search(
+            [("stage", "=", "commitment"), ("is_reversal", "=", False), ("co2e_kg", ">=", 1000)],
+            limit=1,
+        )
+        self.assertTrue(entry, "the demo data posts commitments")
+        name = entry.with_context(lang="fr_FR").display_name
+        # "S3E0000003 Engagement 1 998,373 kg": French label, French number format
+        self.assertRegex(name, r"^S3E\d{7} Engagement \d{1,3}(\s\d{3})*,\d{3} kg$")
+        self.assertRegex(
+            entry.with_context(lang="en_US").display_name,
+            r"^S3E\d{7} Commitment \d{1,3}(,\d{3})*\.\d{3} kg$",
+        )
+
     def test_inventory_report(self):
         """The inventory PDF's HTML in the language chosen in the wizard (each element's
         text), for a company whose language is English."""
