@@ -67,6 +67,7 @@
     "assets": {
         "web.assets_backend": [
             "scope3_carbon/static/src/dashboard/*",
+            "scope3_carbon/static/src/fields/*",
         ],
         "web.assets_tests": [
             "scope3_carbon/static/src/tours/*.js",

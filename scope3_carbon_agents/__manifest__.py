@@ -30,5 +30,10 @@
         "views/scope3_agents_menus.xml",
         "templates/portal_templates.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "scope3_carbon_agents/static/src/tours/*.js",
+        ],
+    },
     "installable": True,
 }

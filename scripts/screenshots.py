@@ -7,10 +7,14 @@ Talks to a running Odoo server (``--url``, database ``--db``, user admin) over J
    months, confirmed as a buyer would, so that the overview has something to chart (the
    add-on's demo data holds three orders of this month);
 2. waits until the attribution cron has processed every event;
-3. drives headless Chromium through its DevTools protocol: the Carbon overview and a
-   purchase order with its kg CO2e, saved as PNG;
+3. drives headless Chromium through its DevTools protocol: the Carbon overview, a purchase
+   order with its kg CO2e, an emission entry's calculation and the Emission Analysis
+   pivot, saved as PNG;
 4. prints the Scope 3 inventory of the last twelve months through Odoo's report route (a
-   PDF made by wkhtmltopdf) and turns its first page into a PNG with pdftoppm.
+   PDF made by wkhtmltopdf) and turns its first page into a PNG with pdftoppm;
+5. installs French (Odoo's ``base.language.install``: the terms of every installed module)
+   and takes the overview and the inventory's first page again, in French (``*_fr.png``);
+   the admin user is given back its language.
 
 Usage: python scripts/screenshots.py --url http://127.0.0.1:8179 --db scope3_screenshots \
            --out docs/screenshots [--chromium chromium]
@@ -226,7 +230,8 @@ class Chromium:
                     sys.exit(f"screenshots: {method}: {message['error']}")
                 return message["result"]
 
-    def open(self, url, session_id, selector):
+    def open(self, url, session_id, selector, scroll_to=None):
+        """Open ``url`` and wait for ``selector``; scroll ``scroll_to`` into view."""
         self.send("Network.enable")
         self.send("Network.setCookie", name="session_id", value=session_id, url=url)
         self.send("Page.navigate", url=url)
@@ -236,6 +241,12 @@ class Chromium:
             if time.time() > deadline:
                 sys.exit(f"screenshots: {selector} not found on {url}")
             time.sleep(0.3)
+        if scroll_to:
+            self.send(
+                "Runtime.evaluate",
+                expression=f"document.querySelector({json.dumps(scroll_to)})"
+                ".scrollIntoView({block: 'center'})",
+            )
         time.sleep(1.5)  # fonts, images and the last renders
 
     def capture(self, path):
@@ -251,8 +262,22 @@ class Chromium:
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
-def print_report(odoo, out):
-    """The inventory of the last 12 months as a PDF, its first page as a PNG."""
+def install_french(odoo):
+    """French and the French terms of every installed module (once)."""
+    [lang] = odoo.call(
+        "res.lang",
+        "search_read",
+        [("code", "=", "fr_FR")],
+        ["active"],
+        context={"active_test": False},
+    )
+    wizard_id = odoo.call("base.language.install", "create", {"lang_ids": [(6, 0, [lang["id"]])]})
+    odoo.call("base.language.install", "lang_install", [wizard_id])
+    print("screenshots: French installed")
+
+
+def print_report(odoo, out, lang="en_US", name="inventory_report_page1"):
+    """The inventory of the last 12 months as a PDF in ``lang``, its first page as a PNG."""
     today = date.today()
     date_from = today.replace(day=1) - relativedelta(months=11)
     [user] = odoo.call("res.users", "read", [odoo.uid], ["company_id"])
@@ -260,7 +285,12 @@ def print_report(odoo, out):
     wizard_id = odoo.call(
         "scope3.inventory.report.wizard",
         "create",
-        {"company_id": company_id, "date_from": str(date_from), "date_to": str(today)},
+        {
+            "company_id": company_id,
+            "date_from": str(date_from),
+            "date_to": str(today),
+            "lang": lang,
+        },
     )
     response = odoo.session.get(
         f"{odoo.url}/report/pdf/scope3_carbon.report_scope3_inventory/{wizard_id}",
@@ -287,11 +317,11 @@ def print_report(odoo, out):
                 "1",
                 "-singlefile",
                 str(pdf),
-                str(out / "inventory_report_page1"),
+                str(out / name),
             ],
             check=True,
         )
-    print(f"screenshots: {out / 'inventory_report_page1.png'}")
+    print(f"screenshots: {out / name}.png")
 
 
 def main():
@@ -309,15 +339,19 @@ def main():
     add_history(odoo)
     process_events(odoo)
 
-    # the add-on's demo order of cement and its freight
+    # the add-on's demo order of cement and its freight, and its cement entry
     order_id = odoo.ref("scope3_carbon.purchase_order_cement_demo")
+    entry_id = odoo.one(
+        "scope3.emission.entry",
+        [("purchase_order_id", "=", order_id), ("is_reversal", "=", False)],
+    )
+    dashboard = (
+        f"{odoo.url}/odoo/action-scope3_carbon.scope3_dashboard_action",
+        ".o_scope3_dashboard .o_scope3_months .o_scope3_column",
+    )
     browser = Chromium(args.chromium)
     try:
-        browser.open(
-            f"{odoo.url}/odoo/action-scope3_carbon.scope3_dashboard_action",
-            odoo.session_id,
-            ".o_scope3_dashboard .o_scope3_months .o_scope3_column",
-        )
+        browser.open(dashboard[0], odoo.session_id, dashboard[1])
         browser.capture(args.out / "dashboard.png")
         browser.open(
             f"{odoo.url}/odoo/action-purchase.purchase_form_action/{order_id}",
@@ -325,9 +359,31 @@ def main():
             ".o_form_view .oe_stat_button .o_stat_value",
         )
         browser.capture(args.out / "purchase_order.png")
+        browser.open(
+            f"{odoo.url}/odoo/action-scope3_carbon.scope3_emission_entry_action/{entry_id}",
+            odoo.session_id,
+            ".o_form_view .o_scope3_calculation .o_scope3_calculation_step",
+            scroll_to=".o_form_view .o_notebook",
+        )
+        browser.capture(args.out / "entry_calculation.png")
+        browser.open(
+            f"{odoo.url}/odoo/action-scope3_carbon.scope3_emission_entry_action_analysis",
+            odoo.session_id,
+            ".o_pivot table .o_pivot_measure_row",
+        )
+        browser.capture(args.out / "emission_analysis.png")
+        print_report(odoo, args.out)
+        # in French
+        install_french(odoo)
+        odoo.call("res.users", "write", [odoo.uid], {"lang": "fr_FR"})
+        try:
+            browser.open(dashboard[0], odoo.session_id, dashboard[1])
+            browser.capture(args.out / "dashboard_fr.png")
+            print_report(odoo, args.out, "fr_FR", "inventory_report_page1_fr")
+        finally:
+            odoo.call("res.users", "write", [odoo.uid], {"lang": "en_US"})
     finally:
         browser.close()
-    print_report(odoo, args.out)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,9 @@
 #   dashboard.png              the Carbon overview (Carbon > Overview)
 #   purchase_order.png         a confirmed purchase order with its kg CO2e
 #   inventory_report_page1.png the first page of the Scope 3 inventory PDF
+#   entry_calculation.png      an emission entry and its calculation, step by step
+#   emission_analysis.png      the Emission Analysis pivot (this year, t CO2e, weighted DQ)
+#   dashboard_fr.png, inventory_report_page1_fr.png: the overview and the PDF in French
 #
 # Steps:
 #   1. the tools: Chromium (Debian's `chromium`), wkhtmltopdf (Debian's `wkhtmltopdf`, which

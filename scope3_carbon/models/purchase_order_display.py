@@ -98,7 +98,16 @@ class PurchaseOrder(models.Model):
             "params": {
                 "type": "info",
                 "message": self.env._(
-                    "%(count)s order(s) sent to the ledger: their figures appear once the "
+                    "No order to send to the ledger: every line is captured already."
+                )
+                if not orders
+                else self.env._(
+                    "1 order sent to the ledger: its figures appear once the attribution job "
+                    "has run."
+                )
+                if len(orders) == 1
+                else self.env._(
+                    "%(count)s orders sent to the ledger: their figures appear once the "
                     "attribution job has run.",
                     count=len(orders),
                 ),

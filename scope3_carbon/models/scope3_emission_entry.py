@@ -848,6 +848,11 @@ class Scope3EmissionEntry(models.Model):
             "params": {
                 "type": "success",
                 "message": self.env._(
+                    "1 entry verified: the trace hash matches and replaying the trace gives "
+                    "the recorded figure."
+                )
+                if len(self) == 1
+                else self.env._(
                     "%(count)s entries verified: the trace hashes match and replaying the "
                     "traces gives the recorded figures.",
                     count=len(self),

@@ -10,6 +10,7 @@ import json
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 from odoo.tools.misc import format_date, formatLang
 
 
@@ -27,6 +28,53 @@ class Scope3EmissionEntry(models.Model):
     calculation_warning_count = fields.Integer(
         string="Calculation Warnings", compute="_compute_calculation_html"
     )
+
+    # measures of the analysis views: not stored (the ledger's columns are frozen), their
+    # aggregates computed in SQL from the stored kg and DQ x kg (see _read_group_select)
+    co2e_t = fields.Float(
+        string="t CO2e",
+        compute="_compute_co2e_t",
+        digits=(16, 3),
+        aggregator="sum",
+        help="Tonnes of CO2e (the kg CO2e / 1,000).",
+    )
+    dq_weighted = fields.Float(
+        string="Weighted DQ",
+        compute="_compute_co2e_t",
+        digits=(16, 2),
+        aggregator="avg",
+        help="Data quality score weighted by the kg CO2e, 1 (best) to 5: of a selection of "
+        "entries, the sum of DQ x kg CO2e divided by the sum of kg CO2e (reversals count "
+        "negatively, so the figure is that of the net inventory).",
+    )
+
+    @api.depends("stage", "co2e_kg", "is_reversal")
+    @api.depends_context("lang")
+    def _compute_display_name(self):
+        """``S3E0000042 Commitment 1,998.373 kg``, in the reader's language (the stage's label
+        and the number's format: ``S3E0000042 Engagement 1 998,373 kg`` in French)."""
+        stages = dict(self._fields["stage"]._description_selection(self.env))
+        for entry in self:
+            prefix = self.env._("Reversal") if entry.is_reversal else stages.get(entry.stage)
+            number = entry.id if isinstance(entry.id, int) else 0
+            kg = formatLang(self.env, entry.co2e_kg, digits=3)
+            entry.display_name = f"S3E{number:07d} {prefix} {kg} kg"
+
+    @api.depends("co2e_kg", "dq_score")
+    def _compute_co2e_t(self):
+        for entry in self:
+            entry.co2e_t = (entry.co2e_kg or 0.0) / 1000.0
+            entry.dq_weighted = entry.dq_score
+
+    def _read_group_select(self, aggregate_spec, query):
+        if aggregate_spec == "co2e_t:sum":
+            kg = self._field_to_sql(self._table, "co2e_kg", query)
+            return SQL("SUM(%s) / 1000.0", kg)
+        if aggregate_spec == "dq_weighted:avg":
+            kg = self._field_to_sql(self._table, "co2e_kg", query)
+            dq_kg = self._field_to_sql(self._table, "dq_weighted_kg", query)
+            return SQL("SUM(%s) / NULLIF(SUM(%s), 0)", dq_kg, kg)
+        return super()._read_group_select(aggregate_spec, query)
 
     @api.depends("trace")
     @api.depends_context("uid", "lang")

@@ -505,7 +505,12 @@ class Scope3FactorSet(models.Model):
         except importers.ImportFileError as exc:
             raise UserError(
                 self.env._(
-                    "The file was rejected, nothing was imported (%(count)s problem(s)):\n"
+                    "The file was rejected, nothing was imported (1 problem):\n%(problems)s",
+                    problems="\n".join(exc.problems[:50]),
+                )
+                if len(exc.problems) == 1
+                else self.env._(
+                    "The file was rejected, nothing was imported (%(count)s problems):\n"
                     "%(problems)s",
                     count=len(exc.problems),
                     problems="\n".join(exc.problems[:50]),

@@ -211,6 +211,13 @@ class Scope3FactorSetComparison(models.TransientModel):
                 "resolve to spend-based factors; it changes the ledger once approved.",
                 date=factor_set.valid_from or self.env._("any date"),
             )
+        if entries == 1:
+            return self.env._(
+                "Activity factors are chosen explicitly: publishing changes no posted entry. "
+                "New activities dated from %(date)s use this edition; a restatement of the "
+                "entry above is a manual decision.",
+                date=factor_set.valid_from or self.env._("any date"),
+            )
         if entries:
             return self.env._(
                 "Activity factors are chosen explicitly: publishing changes no posted entry. "

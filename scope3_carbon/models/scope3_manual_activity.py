@@ -126,7 +126,8 @@ class Scope3ManualActivity(models.Model):
         help="The activity (hub) its figure is posted through, once approved.",
     )
     activity_state = fields.Selection(
-        lambda self: self.env["scope3.activity"]._fields["state"].selection,
+        # the activity's labels in the reader's language (a callable's are not translated)
+        lambda self: self.env["scope3.activity"]._fields["state"]._description_selection(self.env),
         string="Attribution",
         compute="_compute_activity_id",
     )

@@ -181,7 +181,8 @@ class Scope3OutboxEvent(models.Model):
     @api.model
     def _selection_document_ref(self):
         return [
-            (model, self.env[model]._description)
+            # the model's name in the reader's language (_description is not translated)
+            (model, self.env["ir.model"]._get(model).name)
             for model in self._scope3_handlers()
             if model in self.env
         ]

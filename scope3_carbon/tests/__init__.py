@@ -33,3 +33,5 @@ from . import test_scope3_boundary
 from . import test_factor_workbooks
 from . import test_factor_import_fuzz
 from . import test_factor_editions
+from . import test_translations_rendered
+from . import test_analysis_measures

@@ -361,7 +361,8 @@ class TestInventoryReport(Scope3Common):
         self.assertEqual(
             action["url"],
             f"/web/content/scope3.inventory.report.wizard/{wizard.id}/xlsx_file"
-            "?filename_field=xlsx_name&download=true",
+            "?filename_field=xlsx_name&download=true"
+            "&mimetype=application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
         self.assertEqual(
             wizard.xlsx_name,

@@ -80,8 +80,9 @@ class TestMenus(Scope3Common):
                     for node in arch.iterfind("field")
                     if node.get("type") in ("row", "col", None)
                 ]
+                # as the web client asks for them: with each field's own aggregator
                 measures = [
-                    f"{node.get('name')}:sum"
+                    f"{node.get('name')}:{fields[node.get('name')].get('aggregator') or 'sum'}"
                     for node in arch.iterfind("field")
                     if node.get("type") == "measure"
                 ]

@@ -99,7 +99,10 @@ class Scope3InventoryReportWizard(models.TransientModel):
         )
         return {
             "type": "ir.actions.act_url",
+            # the type given: Odoo would guess it from the first 1,024 bytes, which cannot
+            # be opened as a ZIP archive (a warning in the log at each download)
             "url": f"/web/content/{self._name}/{self.id}/xlsx_file"
-            "?filename_field=xlsx_name&download=true",
+            "?filename_field=xlsx_name&download=true"
+            "&mimetype=application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             "target": "download",
         }

@@ -324,7 +324,10 @@ class Scope3AgentFinding(models.Model):
                 user_id=user.id,
                 summary=self.env._(
                     "Review %(kind)s: %(subject)s",
-                    kind=dict(KINDS).get(finding.kind),
+                    # the label in the sentence's language, not the Python constant
+                    kind=dict(self._fields["kind"]._description_selection(self.env)).get(
+                        finding.kind
+                    ),
                     subject=finding.subject_name,
                 ),
                 note=finding.name,

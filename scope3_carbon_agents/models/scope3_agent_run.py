@@ -139,9 +139,13 @@ class Scope3AgentRun(models.Model):
             )
             kind = "danger"
         else:
-            message = self.env._(
-                "%(count)s decisions replayed: same results, same hashes.",
-                count=len(self.decision_ids),
+            message = (
+                self.env._("1 decision replayed: same result, same hash.")
+                if len(self.decision_ids) == 1
+                else self.env._(
+                    "%(count)s decisions replayed: same results, same hashes.",
+                    count=len(self.decision_ids),
+                )
             )
             kind = "success"
         return {

@@ -3,74 +3,71 @@
 import { browser } from "@web/core/browser/browser";
 import { rpc } from "@web/core/network/rpc";
 import { registry } from "@web/core/registry";
+import {
+    collectStep,
+    collectTexts,
+    collectTextsOf,
+    reportTextsStep,
+    waitFor,
+} from "./scope3_tour_utils";
 
-/** Resolve with what ``check`` returns once it is truthy; fail after ``timeout`` ms. */
-async function waitFor(check, what, timeout = 10000) {
-    const start = Date.now();
-    for (;;) {
-        const result = check();
-        if (result) {
-            return result;
-        }
-        if (Date.now() - start > timeout) {
-            throw new Error(`Timeout: ${what}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-}
-
-/** The steps that open a menu item of the Carbon app by its XML id (any language). */
-function openMenu(section, item) {
+/** The steps that open a menu item of the Carbon app by their XML ids (any language). */
+export function openMenu(section, item) {
     return [
         {
             content: `Open the ${section} menu`,
-            trigger: `.o_main_navbar .o_menu_sections [data-menu-xmlid='scope3_carbon.${section}']`,
+            trigger: `.o_main_navbar .o_menu_sections [data-menu-xmlid='${section}']`,
             run: "click",
         },
         {
             content: `Open ${item}`,
-            trigger: `.o-dropdown--menu [data-menu-xmlid='scope3_carbon.${item}']`,
-            run: "click",
+            trigger: `.o-dropdown--menu [data-menu-xmlid='${item}']`,
+            async run(helpers) {
+                collectTexts(`the menu of ${item}`);
+                await helpers.click();
+            },
         },
     ];
 }
 
 /**
- * Every screen of the Carbon app a manager works with, by their technical names only, so
- * that the same tour runs in every language (tests/test_ui.py runs it in en_US and fr_FR and
- * fails on any JS error): the overview, an emission entry and its readable calculation, its
- * purchase order and the order's CO2e button, the Emission Analysis pivot, a restatement,
- * and the inventory wizard's XLSX export and PDF.
+ * Every screen of the Carbon app a manager works with, found by technical names only, so
+ * that the same tour runs in every language (tests/test_ui.py runs it in en_US and fr_FR,
+ * fails on any JS error and compares the texts seen with the add-on's .pot): the overview,
+ * an emission entry and its readable calculation, its purchase order and the order's CO2e
+ * button, the Emission Analysis pivot, a restatement, the category relevance screen, and
+ * the inventory wizard's XLSX export and PDF.
  */
 registry.category("web_tour.tours").add("scope3_carbon_screens_tour", {
     url: "/odoo/action-scope3_carbon.scope3_dashboard_action",
     steps: () => [
         {
-            content: "The overview shows its total and its coverage",
+            content: "The overview shows its total",
             trigger: ".o_scope3_dashboard .o_scope3_card_total .o_scope3_total_kg",
         },
-        {
-            trigger: ".o_scope3_dashboard .o_scope3_coverage",
-        },
-        ...openMenu("scope3_menu_ledger", "scope3_emission_entry_menu"),
+        collectStep("and its coverage", ".o_scope3_dashboard .o_scope3_coverage"),
+        ...openMenu("scope3_carbon.scope3_menu_ledger", "scope3_carbon.scope3_emission_entry_menu"),
         {
             content: "Open the tour's entry",
             trigger: ".o_list_view .o_data_row:contains(Tour Steel Mill) td.o_data_cell[name=category_id]",
-            run: "click",
+            async run(helpers) {
+                collectTexts("the emission entries");
+                await helpers.click();
+            },
         },
-        {
-            content: "The entry shows its calculation step by step",
-            trigger: ".o_form_view .o_scope3_calculation .o_scope3_calculation_step",
-        },
+        collectStep(
+            "The entry shows its calculation step by step",
+            ".o_form_view .o_scope3_calculation .o_scope3_calculation_step"
+        ),
         {
             content: "Open its purchase order",
             trigger: ".o_form_view .o_field_widget[name=purchase_order_id] a.o_form_uri",
             run: "click",
         },
-        {
-            content: "The order's unmapped line says it is not calculated",
-            trigger: ".o_form_view .o_field_widget[name=order_line] .o_scope3_not_calculated",
-        },
+        collectStep(
+            "The order's unmapped line says it is not calculated",
+            ".o_form_view .o_field_widget[name=order_line] .o_scope3_not_calculated"
+        ),
         {
             content: "The CO2e button opens the entries the total is made of",
             trigger: ".o_form_view .oe_stat_button[name=action_view_scope3_entries]",
@@ -79,30 +76,46 @@ registry.category("web_tour.tours").add("scope3_carbon_screens_tour", {
         {
             trigger: ".o_list_view .o_data_row:contains(Tour Steel Mill)",
         },
-        ...openMenu("scope3_menu_reporting", "scope3_emission_analysis_menu"),
+        ...openMenu("scope3_carbon.scope3_menu_reporting", "scope3_carbon.scope3_emission_analysis_menu"),
+        collectStep(
+            "The pivot opens on this year, in t CO2e with the weighted DQ",
+            ".o_pivot table .o_pivot_measure_row",
+        ),
+        ...openMenu("scope3_carbon.scope3_menu_ledger", "scope3_carbon.scope3_restatement_menu"),
         {
-            content: "The pivot opens with its measures",
-            trigger: ".o_pivot table .o_pivot_measure_row",
+            content: "Open the latest restatement (the tour's one)",
+            trigger: ".o_list_view .o_data_row:first td.o_data_cell[name=name]",
+            async run(helpers) {
+                collectTexts("the restatements");
+                await helpers.click();
+            },
         },
-        ...openMenu("scope3_menu_ledger", "scope3_restatement_menu"),
+        collectStep("The restatement's form", ".o_form_view .o_field_widget[name=state]"),
+        ...openMenu(
+            "scope3_carbon.scope3_menu_configuration",
+            "scope3_carbon.scope3_category_relevance_menu"
+        ),
+        collectStep("The category relevance screen lists the categories", ".o_list_view .o_data_row"),
+        ...openMenu("scope3_carbon.scope3_menu_configuration", "scope3_carbon.scope3_factor_set_menu"),
         {
-            content: "Open the tour's restatement",
-            trigger: ".o_list_view .o_data_row:contains(Tour restatement) td.o_data_cell",
-            run: "click",
+            content: "Price years read 2022, never 2,022, and nothing when not set",
+            trigger: ".o_list_view .o_data_row td.o_data_cell[name=price_year]",
+            run() {
+                collectTexts("the factor sets");
+                const years = [
+                    ...document.querySelectorAll(".o_list_view .o_data_row td[name=price_year]"),
+                ].map((cell) => cell.innerText.trim());
+                if (!years.some(Boolean) || years.some((year) => year && !/^\d{4}$/.test(year))) {
+                    throw new Error(`Price years shown as ${years.join(" | ")}`);
+                }
+            },
         },
-        {
-            trigger: ".o_form_view .o_field_widget[name=state]",
-        },
-        ...openMenu("scope3_menu_configuration", "scope3_category_relevance_menu"),
-        {
-            content: "The category relevance screen lists the categories",
-            trigger: ".o_list_view .o_data_row",
-        },
-        ...openMenu("scope3_menu_reporting", "scope3_inventory_report_menu"),
+        ...openMenu("scope3_carbon.scope3_menu_reporting", "scope3_carbon.scope3_inventory_report_menu"),
         {
             content: "The inventory wizard opens on this year",
             trigger: ".modal .o_scope3_inventory_wizard .o_field_widget[name=date_from] input",
             run() {
+                collectTexts("the inventory wizard");
                 // the XLSX is downloaded in a new tab: keep its address to fetch it instead
                 browser.open = (url) => {
                     window.scope3XlsxUrl = url;
@@ -136,6 +149,12 @@ registry.category("web_tour.tours").add("scope3_carbon_screens_tour", {
             content: "The report is printed (downloaded, or shown as HTML without wkhtmltopdf)",
             trigger: "body:not(:has(.o_scope3_inventory_wizard))",
             async run() {
+                // the report's HTML, as the PDF is made of, whether wkhtmltopdf is there or not
+                const wizardId = window.scope3XlsxUrl.match(/wizard\/(\d+)\//)[1];
+                await collectTextsOf(
+                    `/report/html/scope3_carbon.report_scope3_inventory/${wizardId}`,
+                    "the inventory report"
+                );
                 const state = await rpc("/report/check_wkhtmltopdf");
                 if (["ok", "upgrade"].includes(state)) {
                     return;
@@ -152,5 +171,6 @@ registry.category("web_tour.tours").add("scope3_carbon_screens_tour", {
                 }
             },
         },
+        reportTextsStep(),
     ],
 });
