@@ -529,6 +529,14 @@ class Scope3Restatement(models.Model):
                 count=len(activity_ids),
                 activity=activity.display_name,
             )
+            if len(activity_ids) > 1
+            else self.env._(
+                "The ledger or the configuration changed since %(name)s was computed: the "
+                "figures of the restated activity %(activity)s are no longer those approved. "
+                "Nothing was posted. Compute it again.",
+                name=self.name,
+                activity=activity.display_name,
+            )
         )
 
     def _scope3_start_post(self):
@@ -658,12 +666,15 @@ class Scope3Restatement(models.Model):
         )
         count, reversals = self.env.cr.fetchone()
         self.write({"state": "posted", "job": False, "posted_date": fields.Datetime.now()})
-        message = self.env._(
-            "Posted %(count)s entries (%(reversals)s reversals) by %(user)s.",
-            count=count,
-            reversals=reversals,
-            user=self.posted_by_id.name,
-        )
+        if count == 1:
+            message = self.env._("Posted 1 entry by %(user)s.", user=self.posted_by_id.name)
+        else:
+            message = self.env._(
+                "Posted %(count)s entries (%(reversals)s reversals) by %(user)s.",
+                count=count,
+                reversals=reversals,
+                user=self.posted_by_id.name,
+            )
         lock = self.company_id.scope3_lock_date
         if self.job_moved and lock:
             message += " " + self.env._(
@@ -672,7 +683,12 @@ class Scope3Restatement(models.Model):
                 lock=lock,
                 day=lock + timedelta(days=1),
             )
-        if self.stale_count:
+        if self.stale_count == 1:
+            message += " " + self.env._(
+                "1 restated activity changed while the posting was under way and was left "
+                "as it is (line marked Not Posted): request a new restatement for it."
+            )
+        elif self.stale_count:
             message += " " + self.env._(
                 "%(count)s restated activities changed while the posting was under way and "
                 "were left as they are (lines marked Not Posted): request a new restatement "
