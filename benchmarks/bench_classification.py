@@ -23,7 +23,21 @@ reference code) as an accepted one. For each model the script prints:
   20 right proposals on the odd items (the approved texts become documents of the model,
   as approved mappings do in the agent).
 
-Usage: python benchmarks/bench_classification.py [--approvals 20]
+Optional models (``--models``, default: all that can run): ``embedding`` ranks the codes by
+the cosine between average-pooled static token embeddings of the query and of each
+document, with the 256-dimension ``l2_supercat`` model that the ``wordllama`` wheel ships
+(weights and tokenizer inside the wheel, loaded with downloads disabled; nothing is
+fetched); ``hybrid_fusion`` ranks by the mean of the n-gram and embedding scores of each
+code; ``hybrid_features`` keeps the n-gram ranking and adds the embedding's view of it
+(cosine of the proposed code, margin to another factor) to the calibration features. They
+run only when ``wordllama`` is importable (it is not a dependency of the add-ons); else
+the JSON lists them under ``skipped`` with the reason. Every model gets the same documents
+(titles + lexicon, except the ``*_titles`` baselines), the same logistic calibration, the
+same thresholds and the same figures. ``blind_calibrated_on_dev`` also fits the
+calibration and the threshold on the 290 labelled lines only and judges the 100 blind
+lines with them (the blind lines never fit anything).
+
+Usage: python benchmarks/bench_classification.py [--approvals 20] [--models a,b,...]
 """
 
 import argparse
@@ -86,24 +100,164 @@ def documents(factors, lexicon=False):
     return docs
 
 
+class Encoder:
+    """The static embedding model shipped inside the ``wordllama`` wheel (or ``None``)."""
+
+    _model = None
+    error = None
+
+    @classmethod
+    def get(cls):
+        if cls._model is None and cls.error is None:
+            try:
+                import wordllama  # noqa: PLC0415 - optional, not a dependency of the add-ons
+                from wordllama import WordLlama  # noqa: PLC0415
+            except ImportError as exc:
+                cls.error = f"wordllama is not installed ({exc})"
+                return None
+            # the wheel holds weights/ and tokenizers/: used as the "cache" directory with
+            # downloads disabled, nothing is fetched (WordLlama.load()'s default looks for
+            # the tokenizer in a folder the wheel does not have, then downloads it)
+            package = pathlib.Path(wordllama.__file__).resolve().parent
+            try:
+                cls._model = WordLlama.load(cache_dir=package, disable_download=True)
+            except FileNotFoundError as exc:
+                cls.error = f"wordllama's wheel lacks its model files ({exc})"
+                return None
+            cls.version = f"wordllama {version_of('wordllama')} l2_supercat 256"
+            cls.cache = {}
+        return cls._model
+
+    @classmethod
+    def embed(cls, texts):
+        """L2-normalised embeddings of ``texts`` (float64), cached per text."""
+        model = cls.get()
+        missing = sorted({text for text in texts if text not in cls.cache})
+        if missing:
+            vectors = np.asarray(model.embed(missing, norm=True), dtype=np.float64)
+            cls.cache.update(zip(missing, vectors, strict=True))
+        return np.array([cls.cache[text] for text in texts]).reshape(len(texts), -1)
+
+
+def version_of(package):
+    from importlib import metadata  # noqa: PLC0415
+
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+class EmbeddingModel:
+    """Nearest document by the cosine of static embeddings (same documents, same source
+    factors and tie-breaking as :class:`NgramModel`; no word-coverage gate)."""
+
+    def __init__(self, documents):
+        docs = []
+        for document in documents:
+            label, text, weight = document[:3]
+            source = document[3] if len(document) > 3 else "title"
+            if float(weight) > 0 and text.strip():
+                docs.append((str(label), text, source))
+        docs.sort(key=lambda doc: (doc[0], core.ngram_model.SOURCES.index(doc[2]), doc[1]))
+        self.labels = sorted({doc[0] for doc in docs})
+        index = {label: i for i, label in enumerate(self.labels)}
+        self.doc_label = np.array([index[doc[0]] for doc in docs], dtype=np.int64)
+        self.factor = np.array(
+            [core.ngram_model.SOURCE_FACTOR.get(doc[2], 1.0) for doc in docs], dtype=np.float64
+        )
+        self.vectors = Encoder.embed([doc[1] for doc in docs])
+        self.n_docs = len(docs)
+
+    def label_scores(self, text):
+        """Score of every label (its nearest document), in :attr:`labels` order."""
+        query = Encoder.embed([text])[0]
+        scores = np.round(self.vectors @ query * self.factor, 6)
+        best = np.full(len(self.labels), -np.inf)
+        np.maximum.at(best, self.doc_label, scores)
+        return best
+
+    def rank(self, text, top=5):
+        best = self.label_scores(text)
+        order = np.lexsort((np.arange(len(best)), -best))[:top]
+        return [(self.labels[i], float(best[i])) for i in order]
+
+
+class HybridModel:
+    """The n-gram model and the embedding model over the same documents.
+
+    ``fusion``: each code scores the mean of its n-gram score (0 when the n-gram model
+    does not rank it) and its embedding score; ``features``: the n-gram ranking, with the
+    embedding's cosine of the proposed code and its margin over the best code of another
+    factor as two more calibration features."""
+
+    def __init__(self, documents, mode):
+        self.mode = mode
+        self.ngram = core.NgramModel(documents)
+        self.embedding = EmbeddingModel(documents)
+        self.n_docs = self.ngram.n_docs
+
+    def rank(self, text, top=5):
+        ngram = dict(self.ngram.rank(text, top=len(self.ngram.labels)))
+        if self.mode == "features":
+            return sorted(ngram.items(), key=lambda item: (-item[1], item[0]))[:top]
+        emb = self.embedding.label_scores(text)
+        fused = [
+            (round(0.5 * ngram.get(label, 0.0) + 0.5 * float(emb[i]), 6), label)
+            for i, label in enumerate(self.embedding.labels)
+        ]
+        fused.sort(key=lambda item: (-item[0], item[1]))
+        return [(label, score) for score, label in fused[:top]]
+
+    def extra_features(self, factors, text, code):
+        emb = self.embedding.label_scores(text)
+        labels = self.embedding.labels
+        own = float(emb[labels.index(code)])
+        group = factors[code][1]
+        other = max(
+            (float(emb[i]) for i, c in enumerate(labels) if c != "none" and factors[c][1] != group),
+            default=0.0,
+        )
+        return [own, own - other]
+
+
 def build(kind, docs):
     if kind == "tfidf":
         return core.TextModel([doc[:3] for doc in docs])
+    if kind == "embedding":
+        return EmbeddingModel(docs)
+    if kind in ("hybrid_fusion", "hybrid_features"):
+        return HybridModel(docs, kind.split("_")[1])
     return core.NgramModel(docs)
 
 
 def features_of(model, factors, text):
-    """(best code, best score, margin to the best code of another factor)."""
+    """(best code, calibration features, second score): the features are the best score
+    and its margin to the best code of another factor (and, for ``hybrid_features``, the
+    embedding's cosine of that code and its margin)."""
+    extra = getattr(model, "mode", None) == "features"
+    empty = [0.0] * (4 if extra else 2)
     ranked = model.rank(text, top=10)
     if not ranked:
-        return None, 0.0, 0.0, 0.0
+        return None, empty, 0.0
     code, best = ranked[0]
     if code == "none":
-        return None, 0.0, 0.0, 0.0  # known spend without a factor: the agent abstains
+        return None, empty, 0.0  # known spend without a factor: the agent abstains
     group = factors[code][1]
     other = next((score for c, score in ranked[1:] if c != "none" and factors[c][1] != group), 0.0)
     second = ranked[1][1] if len(ranked) > 1 else 0.0
-    return code, best, best - other, second
+    x = [best, best - other]
+    if extra:
+        x += model.extra_features(factors, text, code)
+    return code, x, second
+
+
+def confidence(weights, x):
+    """The calibrated confidence of features ``x`` (the agent's formula for two)."""
+    if len(x) == 2:
+        return core.calibrated_confidence(weights, x[0], x[1])
+    z = weights[0] + sum(w * float(v) for w, v in zip(weights[1:], x, strict=True))
+    return 1.0 / (1.0 + np.exp(-z))
 
 
 def is_right(factors, code, accepted):
@@ -130,14 +284,14 @@ def curve(rows):
     """Precision and coverage at every threshold (rows: (confidence, right))."""
     ordered = sorted(rows, key=lambda r: -r[0])
     points, right = [], 0
-    for count, (confidence, ok) in enumerate(ordered, start=1):
+    for count, (conf, ok) in enumerate(ordered, start=1):
         right += ok
-        points.append((confidence, right / count, count / len(rows)))
+        points.append((conf, right / count, count / len(rows)))
     return points
 
 
 def summary(rows, threshold):
-    proposals = [ok for confidence, ok in rows if confidence >= threshold and confidence > 0]
+    proposals = [ok for conf, ok in rows if conf >= threshold and conf > 0]
     right = sum(proposals)
     return {
         "precision": round(right / len(proposals), 4) if proposals else None,
@@ -153,9 +307,9 @@ def operating_threshold(rows, precision=TARGET_PRECISION):
     """Lowest threshold keeping the precision of the proposals above it >= ``precision``
     (the widest coverage at that precision); 1.0 when none does."""
     best = 1.0
-    for confidence, prec, _coverage in curve(rows):
+    for conf, prec, _coverage in curve(rows):
         if prec >= precision:
-            best = confidence
+            best = conf
     return best
 
 
@@ -169,14 +323,14 @@ def evaluate_model(name, kind, docs, factors, items):
     rights = [
         is_right(factors, f[0], item["accepted"]) for f, item in zip(feats, items, strict=True)
     ]
-    x = [[f[1], f[2]] for f in feats]
+    x = [f[1] for f in feats]
     folds = [[i for i, item in enumerate(items) if item["id"] % 2 == parity] for parity in (1, 0)]
     cv_conf = [0.0] * len(items)
     for train, test in ((folds[0], folds[1]), (folds[1], folds[0])):
         weights = fit_logistic([x[i] for i in train], [rights[i] for i in train])
         for i in test:
             if feats[i][0] is not None:
-                cv_conf[i] = core.calibrated_confidence(weights, x[i][0], x[i][1])
+                cv_conf[i] = confidence(weights, x[i])
     rows = list(zip(cv_conf, rights, strict=True))
     # threshold chosen on one fold's confidences, judged on the other
     thresholds = []
@@ -187,7 +341,7 @@ def evaluate_model(name, kind, docs, factors, items):
         judged += [(rows[i][0], rows[i][1]) for i in judge_fold if rows[i][0] >= threshold]
     weights_all = fit_logistic(x, rights)
     all_conf = [
-        core.calibrated_confidence(weights_all, xi[0], xi[1]) if f[0] is not None else 0.0
+        confidence(weights_all, xi) if f[0] is not None else 0.0
         for xi, f in zip(x, feats, strict=True)
     ]
     threshold_all = operating_threshold(list(zip(all_conf, rights, strict=True)))
@@ -217,7 +371,7 @@ def evaluate_model(name, kind, docs, factors, items):
     if kind == "tfidf" and name == "tfidf_titles":
         # the agent as it was: raw confidence formula and its min_confidence of 0.2
         raw = [
-            (core.rules.classification_confidence(f[1], f[3]) if f[0] else 0.0, ok)
+            (core.rules.classification_confidence(f[1][0], f[2]) if f[0] else 0.0, ok)
             for f, ok in zip(feats, rights, strict=True)
         ]
         result["as_shipped_min_confidence_0_2"] = summary(raw, 0.2)
@@ -229,9 +383,9 @@ def judge(model, factors, items, weights, threshold):
     threshold fitted elsewhere."""
     rows = []
     for item in items:
-        code, best, margin, _second = features_of(model, factors, item["query"])
-        confidence = core.calibrated_confidence(weights, best, margin) if code else 0.0
-        rows.append((confidence, is_right(factors, code, item["accepted"])))
+        code, x, _second = features_of(model, factors, item["query"])
+        conf = confidence(weights, x) if code else 0.0
+        rows.append((conf, is_right(factors, code, item["accepted"])))
     result = summary(rows, threshold)
     result["top1_accuracy_no_abstention"] = round(sum(ok for _c, ok in rows) / len(rows), 4)
     return result
@@ -246,9 +400,9 @@ def learning(kind, docs, factors, items, weights, threshold, approvals, correcti
     def scores(model, subset):
         rows = []
         for item in subset:
-            code, best, margin, _second = features_of(model, factors, item["query"])
-            confidence = core.calibrated_confidence(weights, best, margin) if code else 0.0
-            rows.append((confidence, is_right(factors, code, item["accepted"]), code))
+            code, x, _second = features_of(model, factors, item["query"])
+            conf = confidence(weights, x) if code else 0.0
+            rows.append((conf, is_right(factors, code, item["accepted"]), code))
         return rows
 
     # the manager reviews the biggest recurring vendors first (the findings of a vendor
@@ -264,10 +418,10 @@ def learning(kind, docs, factors, items, weights, threshold, approvals, correcti
     model = build(kind, docs)
     before = summary([(c, ok) for c, ok, _code in scores(model, held_out)], threshold)
     approved = []
-    for item, (confidence, ok, code) in zip(pool, scores(model, pool), strict=True):
+    for item, (conf, ok, code) in zip(pool, scores(model, pool), strict=True):
         if len(approved) // 2 >= approvals:
             break
-        if confidence >= threshold and ok:
+        if conf >= threshold and ok:
             label = code
         elif corrections and item["accepted"]:
             label = item["accepted"][0]
@@ -280,28 +434,61 @@ def learning(kind, docs, factors, items, weights, threshold, approvals, correcti
     return {"approvals": len(approved) // 2, "held_out_before": before, "held_out_after": after}
 
 
+#: (name, kind, with the lexicon); the last three need wordllama
+MODELS = (
+    ("tfidf_titles", "tfidf", False),
+    ("tfidf_titles_lexicon", "tfidf", True),
+    ("ngram_titles", "ngram", False),
+    ("ngram_titles_lexicon", "ngram", True),
+    ("embedding_titles_lexicon", "embedding", True),
+    ("hybrid_fusion_titles_lexicon", "hybrid_fusion", True),
+    ("hybrid_features_titles_lexicon", "hybrid_features", True),
+)
+NEEDS_EMBEDDING = ("embedding", "hybrid_fusion", "hybrid_features")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--approvals", type=int, default=20)
+    parser.add_argument(
+        "--models",
+        default="",
+        help="comma-separated model names (default: all; the embedding ones only when "
+        f"wordllama is installed): {', '.join(name for name, _k, _l in MODELS)}",
+    )
     args = parser.parse_args(argv)
+    wanted = [name for name in args.models.split(",") if name]
+    unknown_models = sorted(set(wanted) - {name for name, _k, _l in MODELS})
+    if unknown_models:
+        raise SystemExit(f"unknown models: {unknown_models}")
     factors = load_factors()
     items = load_items()
     blind = load_items(BLIND)
     unknown = sorted({c for item in items + blind for c in item["accepted"] if c not in factors})
     if unknown:
         raise SystemExit(f"accepted codes not in the EPA set: {unknown}")
-    candidates = [
-        ("tfidf_titles", "tfidf", documents(factors)),
-        ("tfidf_titles_lexicon", "tfidf", documents(factors, lexicon=True)),
-        ("ngram_titles", "ngram", documents(factors)),
-        ("ngram_titles_lexicon", "ngram", documents(factors, lexicon=True)),
-    ]
+    candidates, skipped = [], []
+    for name, kind, lexicon in MODELS:
+        if wanted and name not in wanted:
+            continue
+        if kind in NEEDS_EMBEDDING and Encoder.get() is None:
+            skipped.append({"model": name, "reason": Encoder.error})
+            continue
+        candidates.append((name, kind, documents(factors, lexicon=lexicon)))
     results = []
     for name, kind, docs in candidates:
         # calibrated and thresholded on both sets (2-fold over odd / even ids)
         result, model, weights, threshold = evaluate_model(name, kind, docs, factors, items + blind)
         result["dev"] = judge(model, factors, items, weights, threshold)
         result["blind"] = judge(model, factors, blind, weights, threshold)
+        # calibration and threshold fitted on the 290 labelled lines only (2-fold as
+        # above), judged on the 100 blind lines
+        _dev, _model, dev_weights, dev_threshold = evaluate_model(name, kind, docs, factors, items)
+        result["blind_calibrated_on_dev"] = judge(model, factors, blind, dev_weights, dev_threshold)
+        result["blind_calibrated_on_dev"]["calibration"] = {
+            "weights": [round(w, 4) for w in dev_weights],
+            "threshold": round(dev_threshold, 4),
+        }
         result["learning"] = learning(
             kind, docs, factors, items, weights, threshold, args.approvals
         )
@@ -327,7 +514,9 @@ def main(argv=None):
                 "labels": len(factors),
                 "targets": {"precision": TARGET_PRECISION, "coverage": TARGET_COVERAGE},
                 "shipped_model": core.MODEL_VERSION,
+                "embedding_model": getattr(Encoder, "version", None),
                 "models": results,
+                "skipped": skipped,
             },
             indent=2,
         )
