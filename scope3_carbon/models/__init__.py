@@ -4,6 +4,7 @@ from . import scope3_factor
 from . import scope3_factor_boundary
 from . import scope3_factor_set_comparison
 from . import scope3_activity
+from . import scope3_activity_message
 from . import scope3_price_index
 from . import scope3_supplier_footprint
 from . import scope3_mapping_rule

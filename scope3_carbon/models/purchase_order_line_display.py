@@ -41,6 +41,7 @@ class PurchaseOrderLine(models.Model):
         "scope3_activity_ids.state",
         "scope3_activity_ids.message",
     )
+    @api.depends_context("lang")
     def _compute_scope3_status(self):
         pending_orders = set()
         confirmed = self.filtered(
@@ -85,7 +86,9 @@ class PurchaseOrderLine(models.Model):
                 "calculate the order."
             )
         if "unmapped" in states:
-            messages = activities.filtered(lambda a: a.state == "unmapped").mapped("message")
+            messages = activities.filtered(lambda a: a.state == "unmapped").mapped(
+                "message_display"
+            )
             return "unmapped", "; ".join(m for m in messages if m) or self.env._(
                 "No emission factor was found for this product."
             )

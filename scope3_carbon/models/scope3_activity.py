@@ -12,6 +12,7 @@ from ..core import settings as settings_core
 from ..core import trace as trace_core
 from ..core.conversion import to_decimal
 from ..core.trace import TRACE_LANG
+from . import unmapped_messages as messages
 from .scope3_emission_entry import RESOLUTION_LEVELS, STAGES
 
 SOURCE_TYPES = [
@@ -598,11 +599,8 @@ class Scope3Activity(models.Model):
             components = product._scope3_energy_components()
             if not components:
                 energy = product.scope3_energy_factor_id
-                message = self.env._(
-                    "%(product)s is an energy purchase (factor %(factor)s) but that factor "
-                    "has no well-to-tank companion and no transmission and distribution "
-                    "factor applies: category 3 cannot be computed. Choose a T&D factor "
-                    "on the product, or an energy factor with its well-to-tank companion.",
+                message = messages.source_text(
+                    messages.NO_UPSTREAM,
                     product=product.display_name,
                     factor=energy.display_name,
                 )
@@ -630,30 +628,27 @@ class Scope3Activity(models.Model):
 
     @api.model
     def _scope3_unmapped_message(self, factor_set, path):
+        """Why no factor applies, in source terms (``scope3_activity_message``: read in
+        the reader's language)."""
         if not path:
-            return self.env._(
-                "No emission factor for this line: give the product (or its category) a "
-                "NAICS code or an activity factor, add a mapping rule, or set a company "
-                "default NAICS code."
-            )
+            return messages.source_text(messages.NO_FACTOR)
         unusable = [step for step in path if step.get("usable") is False]
         missing = [step for step in path if not step.get("found")]
         parts = []
         if missing and not factor_set:
-            parts.append(self.env._("No published spend-based emission factor set applies."))
+            parts.append(messages.source_text(messages.NO_SET))
         elif missing:
             parts.append(
-                self.env._(
-                    "No factor in %(set)s for %(keys)s.",
+                messages.source_text(
+                    messages.NO_FACTOR_IN_SET,
                     set=factor_set.display_name,
                     keys=", ".join(f"{step['key']} ({step['level']})" for step in missing),
                 )
             )
         if unusable:
             parts.append(
-                self.env._(
-                    "Factors found but not applicable to the line's unit: %(keys)s (give the "
-                    "product a weight, or use a factor in a compatible unit).",
+                messages.source_text(
+                    messages.UNIT_MISMATCH,
                     keys=", ".join(f"{step['key']} ({step['level']})" for step in unusable),
                 )
             )

@@ -142,7 +142,7 @@ class Scope3ManualActivity(models.Model):
             activity = found.get(record, self.env["scope3.activity"].sudo())
             record.activity_id = activity
             record.activity_state = activity.state
-            record.activity_message = activity.message
+            record.activity_message = activity.message_display
             record.co2e_kg = activity.co2e_kg
 
     @api.constrains("period_start", "period_end")

@@ -86,14 +86,10 @@ def other_msgids(env, modules):
     return result
 
 
-#: KNOWN ISSUE, strings stored in the language of whoever computed them: an unmapped
-#: activity's ``message`` is written by the attribution job (the cron's language, English),
-#: and the order line's "why not calculated" and the inventory's coverage section show it
-#: as stored. A check fails when one of them is translated at last (remove it then).
-KNOWN_STORED_IN_ENGLISH = (
-    "No emission factor for this line: give the product (or its category) a NAICS code or "
-    "an activity factor, add a mapping rule, or set a company default NAICS code.",
-)
+#: strings shown in English to a French reader that are not ours to translate (none now: an
+#: unmapped activity's message is stored in source terms and rendered in the reader's
+#: language, ``scope3_activity_message``)
+KNOWN_STORED_IN_ENGLISH = ()
 
 
 def normalize(text):
