@@ -33,3 +33,4 @@ from . import test_scope3_boundary
 from . import test_factor_workbooks
 from . import test_factor_import_fuzz
 from . import test_factor_editions
+from . import test_confidentiality
