@@ -305,6 +305,11 @@ class Scope3EmissionEntry(models.Model):
     def _scope3_confidential_sql(self, alias):
         return entry_confidential_sql(self.env, alias)
 
+    @api.depends("supplier_footprint_id.is_confidential")
+    def _compute_scope3_confidential(self):
+        return super()._compute_scope3_confidential()
+
+    @api.depends("supplier_footprint_id.is_confidential")
     @api.depends_context("uid")
     def _compute_display_name(self):
         super()._compute_display_name()
@@ -316,6 +321,7 @@ class Scope3EmissionEntry(models.Model):
             name = entry.display_name.rsplit(" ", 2)[0]
             entry.display_name = f"{name} {self.env._('confidential')}"
 
+    @api.depends("supplier_footprint_id.is_confidential")
     def _compute_trace_pretty(self):
         """Without the Auditor right, a confidential footprint's entries show no figure
         (reversals included); a footprint that is not confidential shows the whole
