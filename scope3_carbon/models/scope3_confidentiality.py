@@ -248,9 +248,7 @@ class Scope3ConfidentialMixin(models.AbstractModel):
     ):
         records = self
         if self._scope3_confidential_fields and self._scope3_hidden():
-            records = self.with_context(
-                scope3_mask_groups=not self._scope3_coarse(domain, groupby)
-            )
+            records = self.with_context(scope3_mask_groups=not self._scope3_coarse(domain, groupby))
         return super(Scope3ConfidentialMixin, records)._read_group(
             domain,
             groupby,
@@ -469,7 +467,7 @@ class PurchaseOrder(models.Model):
     @api.depends("order_line.scope3_estimate_confidential")
     @api.depends_context("uid")
     def _compute_scope3_estimate_kg(self):
-        super()._compute_scope3_estimate_kg()
+        res = super()._compute_scope3_estimate_kg()
         for order in self:
             # a total with a confidential line gives it by difference (a one-line order)
             order.scope3_estimate_confidential = any(
@@ -477,6 +475,7 @@ class PurchaseOrder(models.Model):
             )
             if order.scope3_estimate_confidential:
                 order.scope3_estimate_kg = 0.0
+        return res
 
     @api.depends_context("uid")
     def _compute_scope3_ledger(self):
@@ -527,7 +526,7 @@ class AccountMove(models.Model):
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _inherit = "res.partner"  # pylint: disable=consider-merging-classes-inherited
 
     scope3_co2e_confidential = fields.Boolean(
         string="Confidential kg CO2e",
@@ -564,7 +563,7 @@ class ResPartner(models.Model):
 
 
 class ProductTemplate(models.Model):
-    _inherit = "product.template"
+    _inherit = "product.template"  # pylint: disable=consider-merging-classes-inherited
 
     scope3_unit_estimate_confidential = fields.Boolean(
         string="Confidential Estimate",
@@ -626,6 +625,20 @@ class Scope3Restatement(models.Model):
             _column(self.env, "scope3.restatement.line", "rl", "restatement_id"),
             SQL.identifier(alias, "id"),
             entries_exist_sql(self.env, "activity_id", SQL.identifier("rl", "activity_id")),
+        )
+
+    def _scope3_summary(self):
+        """The chatter's summary is read by whoever reads the restatement: without its
+        figures when they derive from a confidential footprint (auditors read them on the
+        restatement itself)."""
+        self.ensure_one()
+        if not self.line_count or not self._scope3_confidential_ids():
+            return super()._scope3_summary()
+        return self.env._(
+            "Computed: %(activities)s activities change. The figures derive from a supplier's "
+            "footprint received under confidentiality: Carbon Auditors and Managers read "
+            "them on the restatement.",
+            activities=self.activity_count,
         )
 
 

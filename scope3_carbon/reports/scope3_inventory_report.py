@@ -548,9 +548,11 @@ class Scope3InventoryReport(models.AbstractModel):
         # figures) gives them by difference: its change for auditors only
         confidential = set()
         if not self.env.user.has_group("scope3_carbon.group_scope3_auditor"):
-            confidential = self.env["scope3.restatement"].browse(
-                group[0].id for group in groups
-            )._scope3_confidential_ids()
+            confidential = (
+                self.env["scope3.restatement"]
+                .browse(group[0].id for group in groups)
+                ._scope3_confidential_ids()
+            )
         for restatement, delta in sorted(groups, key=lambda group: group[0].id):
             reason = triggers.get(restatement.trigger, "")
             if restatement.reason:

@@ -216,9 +216,8 @@ class TestConfidentiality(Scope3Common, HttpCase):
         )
         self.assertGreaterEqual(kg, 370.74)
         # the auditor's groups have the figure
-        [group] = (
-            self.Entry.with_user(self.auditor)
-            .read_group([("id", "=", self.entry[:1].id)], ["co2e_kg:sum"], ["product_id"])
+        [group] = self.Entry.with_user(self.auditor).read_group(
+            [("id", "=", self.entry[:1].id)], ["co2e_kg:sum"], ["product_id"]
         )
         self.assertEqual(group["co2e_kg"], 370.74)
 
@@ -324,9 +323,7 @@ class TestConfidentiality(Scope3Common, HttpCase):
                 (vals["scope3_co2e_12m_kg"], vals["scope3_co2e_confidential"]), (0.0, True)
             )
             template = self.widget.product_tmpl_id.with_user(user)
-            [vals] = template.read(
-                ["scope3_unit_estimate_kg", "scope3_unit_estimate_confidential"]
-            )
+            [vals] = template.read(["scope3_unit_estimate_kg", "scope3_unit_estimate_confidential"])
             self.assertEqual(
                 (vals["scope3_unit_estimate_kg"], vals["scope3_unit_estimate_confidential"]),
                 (0.0, True),

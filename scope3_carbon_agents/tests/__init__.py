@@ -9,3 +9,4 @@ from . import test_access_matrix
 from . import test_dashboard_findings
 from . import test_decision_log_concurrency
 from . import test_view_buttons
+from . import test_confidentiality
