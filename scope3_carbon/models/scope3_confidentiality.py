@@ -212,6 +212,8 @@ class Scope3ConfidentialMixin(models.AbstractModel):
     def _fetch_query(self, query, fields):
         # the values fetched into the cache are the stored ones (the cache is shared by
         # every user of the transaction): masking is done when they are read out
+        if not self._scope3_confidential_fields or not self._scope3_hidden():
+            return super()._fetch_query(query, fields)
         raw = self.with_context(scope3_raw_figures=True)
         return super(Scope3ConfidentialMixin, raw)._fetch_query(query, fields).with_env(self.env)
 

@@ -346,8 +346,36 @@ class TestConfidentiality(Scope3Common, HttpCase):
             .with_user(user)
             .search([("id", "in", lines.ids), ("restated_kg", ">", 0)])
         )
+        [vals] = self.restatement.with_user(user).read(["reference_kg", "delta_pct"])
+        self.assertEqual((vals["reference_kg"], vals["delta_pct"]), (False, False))
+        # the summary in its chatter, read by whoever reads the restatement
+        messages = self.restatement.with_user(user).message_ids.read(["body"])
+        self.assertTrue(any("confidentiality" in m["body"] for m in messages))
+        self.assertNotIn("185.37", json.dumps(messages))
         [vals] = self.restatement.line_ids.with_user(self.auditor).read(["restated_kg"])
         self.assertEqual(vals["restated_kg"], 185.37)
+
+    def test_restatement_in_the_report(self):
+        """Posted, the restatement is in the report's restatement section: its change is
+        the earlier order's figure replaced by 100 kg x 1.8537 = 185.370 kg."""
+        manager = new_test_user(
+            self.env, login="s3cf_manager", groups="scope3_carbon.group_scope3_manager"
+        )
+        self.restatement.with_user(manager).action_approve()
+        self.restatement.with_user(manager).action_post()
+        day = self.earlier.date_order.date()
+        for user, hidden in ((self.user_carbon, True), (self.auditor, False)):
+            [line] = (
+                self.env["scope3.inventory.report"]
+                .with_user(user)
+                ._scope3_report_restatements(self.company, day, day)
+            )
+            self.assertEqual(line["confidential"], hidden)
+            self.assertEqual(line["delta_kg"] is None, hidden)
+        # the earlier order's activity now holds a confidential figure
+        [vals] = self.earlier.order_line.with_user(self.user_carbon).read(["scope3_co2e_kg"])
+        self.assertFalse(vals["scope3_co2e_kg"])
+        self.assertEqual(self.earlier.order_line.scope3_co2e_kg, 185.37)
 
     # ------------------------------------------------------------------------------------
     # 10-11: report and dashboard
