@@ -25,6 +25,10 @@ read boundary* of the ORM, where every client path passes:
 
 Superuser environments (``sudo()``: the ledger's own computations, the cron, the
 inventory's sums) are not affected.
+
+This module overrides methods of the display modules (e.g. the order's ledger figures): it
+is imported last by ``models/__init__.py`` and must not be imported at module level by a
+module loaded before it (its classes would then come below the ones they override).
 """
 
 import json
@@ -70,6 +74,12 @@ def is_auditor(env):
 def hidden(env):
     """Whether confidential figures are masked in ``env`` (not superuser, not auditor)."""
     return not env.su and not is_auditor(env)
+
+
+def withheld(env):
+    """Whether the totals a non-auditor reads leave confidential figures out (a setting of
+    the companies of ``env``: "Withhold confidential figures from totals")."""
+    return hidden(env) and any(env.companies.mapped("scope3_withhold_confidential"))
 
 
 def confidential_footprints_sql(env):
@@ -271,12 +281,36 @@ class Scope3ConfidentialMixin(models.AbstractModel):
         raw = super(Scope3ConfidentialMixin, self.with_context(scope3_raw_figures=True))
         sql = raw._read_group_select(aggregate_spec, query)
         if not self.env.context.get("scope3_mask_groups", True):
+            if withheld(self.env):
+                # the company withholds them from every total a non-auditor reads
+                return super()._read_group_select(aggregate_spec, query)
             return sql
         return SQL(
             "(CASE WHEN bool_or(%s) THEN NULL ELSE %s END)",
             self._scope3_confidential_sql(self._table),
             sql,
         )
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"  # pylint: disable=consider-merging-classes-inherited
+
+    scope3_withhold_confidential = fields.Boolean(
+        string="Withhold Confidential Figures from Totals",
+        help="Off (the default): the totals over categories and periods (inventory report, "
+        "dashboard, pivot by category or month) include the figures of footprints received "
+        "under confidentiality, so a non-auditor who reads every other entry of a total can "
+        "subtract them. On: the totals a non-auditor reads leave those figures out (the "
+        "report says how many entries are withheld); auditors' totals are complete.",
+    )
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"  # pylint: disable=consider-merging-classes-inherited
+
+    scope3_withhold_confidential = fields.Boolean(
+        related="company_id.scope3_withhold_confidential", readonly=False
+    )
 
 
 # ----------------------------------------------------------------------------------------

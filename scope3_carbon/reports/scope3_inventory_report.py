@@ -194,7 +194,24 @@ class Scope3InventoryReport(models.AbstractModel):
             "period_close": self._scope3_report_period_close(company, date_from, date_to),
             "prepared_by": self.env.user.name,
             "printed_on": self._scope3_format_date(fields.Date.context_today(self)),
+            "withheld_count": self._scope3_report_withheld(domain),
         }
+
+    @api.model
+    def _scope3_report_withheld(self, domain):
+        """How many entries of confidential footprints the totals leave out for this reader
+        (the company withholds them from non-auditors' totals), else 0."""
+        # imported here: the confidentiality overrides must load after the models they
+        # extend (models/__init__.py imports them last)
+        from ..models.scope3_confidentiality import withheld  # noqa: PLC0415
+
+        if not withheld(self.env):
+            return 0
+        return (
+            self.env["scope3.emission.entry"]
+            .sudo()
+            .search_count(domain + [("supplier_footprint_id.is_confidential", "=", True)])
+        )
 
     @api.model
     def _scope3_format_date(self, value):

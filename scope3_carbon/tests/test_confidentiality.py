@@ -423,6 +423,31 @@ class TestConfidentiality(Scope3Common, HttpCase):
         data = self.env["scope3.dashboard"].with_user(self.auditor).get_dashboard_data()
         self.assertIn(self.widget.id, [line["id"] for line in data["products"]])
 
+    def test_withheld_from_totals(self):
+        """The company withholds confidential figures from non-auditors' totals: no total a
+        Carbon User reads includes them (no subtraction gives them back); the auditor's
+        inventory is complete."""
+        self.company.scope3_withhold_confidential = True
+        day = self.order.date_order.date().replace(day=1)
+        end = day + relativedelta(months=1, days=-1)
+        Report = self.env["scope3.inventory.report"]
+        data = Report.with_user(self.user_carbon)._scope3_report_data(self.company, day, end)
+        audited = Report.with_user(self.auditor)._scope3_report_data(self.company, day, end)
+        # the month holds only the order's three entries: 370.74 - 370.74 + 370.74
+        self.assertEqual((data["totals"]["kg"], audited["totals"]["kg"]), (0.0, 370.74))
+        self.assertEqual((data["withheld_count"], audited["withheld_count"]), (3, 0))
+        Entry = self.Entry.with_user(self.user_carbon)
+        [(kg,)] = Entry._read_group([("company_id", "=", self.company.id)], [], ["co2e_kg:sum"])
+        [(all_kg,)] = self.Entry.sudo()._read_group(
+            [("company_id", "=", self.company.id)], [], ["co2e_kg:sum"]
+        )
+        confidential = self.Entry.sudo().search(
+            [("supplier_footprint_id.is_confidential", "=", True)]
+        )
+        self.assertAlmostEqual(kg, all_kg - sum(confidential.mapped("co2e_kg")), places=3)
+        data = self.env["scope3.dashboard"].with_user(self.user_carbon).get_dashboard_data()
+        self.assertHidden(data["categories"])
+
     # ------------------------------------------------------------------------------------
     # 12: JSON-RPC
     # ------------------------------------------------------------------------------------
