@@ -695,3 +695,29 @@ class Scope3RestatementLine(models.Model):
             SQL.identifier(alias, "restatement_id"),
             confidential_footprints_sql(self.env),
         )
+
+
+class Scope3PeriodClose(models.Model):
+    _name = "scope3.period.close"
+    _inherit = ["scope3.period.close", "scope3.confidential.mixin"]
+
+    _scope3_confidential_fields = ("co2e_kg",)
+    _scope3_coarse_fields = ("company_id", "state", "date_from", "date_to")
+
+    def _scope3_confidential_sql(self, alias):
+        """A period total is an aggregate over a period: readable, unless the company
+        withholds confidential figures from non-auditors' totals and the period has some."""
+        if not withheld(self.env):
+            return SQL("FALSE")
+        return SQL(
+            "EXISTS (SELECT 1 FROM scope3_emission_entry ce WHERE %s = %s AND %s <= %s "
+            "AND (%s IS NULL OR %s >= %s) AND %s)",
+            _column(self.env, "scope3.emission.entry", "ce", "company_id"),
+            SQL.identifier(alias, "company_id"),
+            _column(self.env, "scope3.emission.entry", "ce", "date"),
+            SQL.identifier(alias, "date_to"),
+            SQL.identifier(alias, "date_from"),
+            _column(self.env, "scope3.emission.entry", "ce", "date"),
+            SQL.identifier(alias, "date_from"),
+            entry_confidential_sql(self.env, "ce"),
+        )

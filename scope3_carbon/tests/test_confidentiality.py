@@ -447,6 +447,15 @@ class TestConfidentiality(Scope3Common, HttpCase):
         self.assertAlmostEqual(kg, all_kg - sum(confidential.mapped("co2e_kg")), places=3)
         data = self.env["scope3.dashboard"].with_user(self.user_carbon).get_dashboard_data()
         self.assertHidden(data["categories"])
+        # a period close's total of that month (the figure by subtraction again)
+        close = self.env["scope3.period.close"].create({"date_from": day, "date_to": end})
+        close.action_request()
+        if close.state != "done":
+            close.action_approve()
+        self.assertEqual((close.state, close.co2e_kg), ("done", 370.74))
+        [vals] = close.with_user(self.user_carbon).read(["co2e_kg", "scope3_confidential"])
+        self.assertEqual((vals["co2e_kg"], vals["scope3_confidential"]), (False, True))
+        self.assertEqual(close.with_user(self.auditor).read(["co2e_kg"])[0]["co2e_kg"], 370.74)
 
     # ------------------------------------------------------------------------------------
     # 12: JSON-RPC
