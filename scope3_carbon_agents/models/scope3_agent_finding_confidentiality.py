@@ -91,3 +91,12 @@ class Scope3AgentFinding(models.Model):
         for finding in self:
             if finding._origin.id in confidential:
                 finding.display_name = self._scope3_confidential_summary()
+
+    def _scope3_schedule_review(self):
+        """The review to-do is read by whoever reads the finding: its note (the summary)
+        is left generic for a confidential one (the responsible manager opens it)."""
+        res = super()._scope3_schedule_review()
+        confidential = self.sudo()._scope3_confidential_ids()
+        for finding in self.sudo().filtered(lambda f: f.id in confidential):
+            finding.activity_ids.write({"note": finding._scope3_confidential_summary()})
+        return res

@@ -77,6 +77,28 @@ class TestFindingConfidentiality(AgentsCommon):
         Finding = self.Finding.with_user(self.carbon_user)
         self.assertFalse(Finding.search([("id", "=", finding.id), ("name", "ilike", "1.85")]))
 
+    def test_review_todo_has_no_figure(self):
+        # (a Carbon User cannot read another user's to-dos; whoever can reads no figure)
+        self.finding._scope3_schedule_review()
+        notes = self.finding.sudo().activity_ids.mapped("note")
+        self.assertTrue(notes)
+        self.assertNotIn("1.85", json.dumps(notes))
+
+    def test_guardrail_reason_has_no_figure(self):
+        """The carbon guardrail holds an order whose line is above the intensity threshold:
+        the reason shown to the buyer on the order gives no intensity when it comes from
+        a confidential footprint (200 kg x 1.85 = 370 kg for 600 USD: 0.617 kg CO2e/USD)."""
+        self.policy_agent.write({"autonomy": "act", "intensity_threshold": 0.5})
+        order = self.create_order(
+            [(self.activity.product_id, 200, 3.0)], date="2025-07-01 10:00:00"
+        )
+        order.with_user(self.plain_buyer).button_confirm()
+        self.assertTrue(order.scope3_carbon_hold)
+        [reason] = order.with_user(self.plain_buyer).read(["scope3_carbon_hold_reason"])
+        self.assertIn("confidentiality", reason["scope3_carbon_hold_reason"])
+        bodies = order.with_user(self.plain_buyer).message_ids.read(["body"])
+        self.assertNotIn("0.617", json.dumps([reason, bodies]))
+
     def test_manager_reads_everything(self):
         finding = self.finding.with_user(self.carbon_manager)
         [vals] = finding.read(["name", "evidence"])
