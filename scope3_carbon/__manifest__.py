@@ -60,6 +60,7 @@
         "views/scope3_period_close_views.xml",
         "views/scope3_backfill_views.xml",
         "views/scope3_reconciliation_views.xml",
+        "views/scope3_confidentiality_views.xml",
     ],
     "demo": [
         "demo/scope3_carbon_demo.xml",

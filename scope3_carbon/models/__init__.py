@@ -39,3 +39,4 @@ from . import scope3_category_relevance
 from . import purchase_order_line_display
 from . import purchase_order_display
 from . import scope3_emission_entry_display
+from . import scope3_confidentiality

@@ -104,9 +104,29 @@ class Scope3Dashboard(models.AbstractModel):
             )
             month += relativedelta(months=1)
 
+        hidden = not self.env.user.has_group("scope3_carbon.group_scope3_auditor")
+
         def top(field_name, scope=()):
+            confidential = []
+            if hidden:
+                # a vendor's or product's sum of a confidential footprint gives it (known
+                # quantities): not ranked for non-auditors, nor its rank
+                confidential = [
+                    record.id
+                    for (record,) in self.env["scope3.emission.entry"]
+                    .sudo()
+                    ._read_group(
+                        domain
+                        + list(scope)
+                        + [("supplier_footprint_id.is_confidential", "=", True)],
+                        [field_name],
+                    )
+                    if record
+                ]
             rows = Report._scope3_sums(
-                domain + list(scope) + [(field_name, "!=", False)],
+                domain
+                + list(scope)
+                + [(field_name, "!=", False), (field_name, "not in", confidential)],
                 [field_name],
                 order="co2e_kg:sum desc",
                 limit=TOP,

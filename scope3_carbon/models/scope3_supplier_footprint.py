@@ -69,6 +69,16 @@ class Scope3SupplierFootprint(models.Model):
     )
     primary_data_share = fields.Float(digits=(5, 1), help="Share of primary data, percent.")
     verified = fields.Boolean(help="The footprint has third-party assurance.")
+    is_confidential = fields.Boolean(
+        string="Confidential",
+        default=True,
+        tracking=True,
+        help="Received under confidentiality (the default): only Carbon Auditors and "
+        "Managers see the figures from which it could be derived (the kg CO2e of the "
+        "entries, activities, order and bill lines, estimates and restatement lines that "
+        "use it); others see a Confidential badge. Aggregates over categories and periods "
+        "include it.",
+    )
     valid_from = fields.Date(required=True, default=fields.Date.context_today)
     valid_to = fields.Date()
     status = fields.Selection(

@@ -194,7 +194,24 @@ class Scope3InventoryReport(models.AbstractModel):
             "period_close": self._scope3_report_period_close(company, date_from, date_to),
             "prepared_by": self.env.user.name,
             "printed_on": self._scope3_format_date(fields.Date.context_today(self)),
+            "withheld_count": self._scope3_report_withheld(domain),
         }
+
+    @api.model
+    def _scope3_report_withheld(self, domain):
+        """How many entries of confidential footprints the totals leave out for this reader
+        (the company withholds them from non-auditors' totals), else 0."""
+        # imported here: the confidentiality overrides must load after the models they
+        # extend (models/__init__.py imports them last)
+        from ..models.scope3_confidentiality import withheld  # noqa: PLC0415
+
+        if not withheld(self.env):
+            return 0
+        return (
+            self.env["scope3.emission.entry"]
+            .sudo()
+            .search_count(domain + [("supplier_footprint_id.is_confidential", "=", True)])
+        )
 
     @api.model
     def _scope3_format_date(self, value):
@@ -259,10 +276,15 @@ class Scope3InventoryReport(models.AbstractModel):
             )
         )
         lines = []
+        # the footprints received under confidentiality: their value and their entries'
+        # kg (by footprint, a known quantity) for auditors only
+        hidden = not self.env.user.has_group("scope3_carbon.group_scope3_auditor")
         for footprint, amount, count in rows:
+            confidential = hidden and footprint.is_confidential
             lines.append(
                 {
                     "id": footprint.id,
+                    "confidential": confidential,
                     "partner": footprint.partner_id.display_name,
                     "product": footprint.product_id.display_name or "",
                     "pcf_kg": footprint.pcf_kg,
@@ -276,6 +298,8 @@ class Scope3InventoryReport(models.AbstractModel):
                     "count": count,
                 }
             )
+            if confidential:
+                lines[-1].update(pcf_kg=None, kg=None, t=None)
         lines.sort(key=lambda line: (line["partner"], line["product"], line["id"]))
         return lines
 
@@ -537,6 +561,15 @@ class Scope3InventoryReport(models.AbstractModel):
             self.env["scope3.restatement"]._fields["state"]._description_selection(self.env)
         )
         result = []
+        # a restatement of a confidential footprint (or of activities with confidential
+        # figures) gives them by difference: its change for auditors only
+        confidential = set()
+        if not self.env.user.has_group("scope3_carbon.group_scope3_auditor"):
+            confidential = (
+                self.env["scope3.restatement"]
+                .browse(group[0].id for group in groups)
+                ._scope3_confidential_ids()
+            )
         for restatement, delta in sorted(groups, key=lambda group: group[0].id):
             reason = triggers.get(restatement.trigger, "")
             if restatement.reason:
@@ -547,7 +580,8 @@ class Scope3InventoryReport(models.AbstractModel):
                     "date": restatement.posted_date and restatement.posted_date.date(),
                     "reason": reason,
                     "state": states.get(restatement.state, restatement.state),
-                    "delta_kg": kg(delta),
+                    "delta_kg": None if restatement.id in confidential else kg(delta),
+                    "confidential": restatement.id in confidential,
                 }
             )
         return result
@@ -641,8 +675,13 @@ class Scope3InventoryReport(models.AbstractModel):
                 "trace",
             ]
         )
+        # the figures of entries of confidential footprints: auditors only
+        confidential = set() if auditor else entries._scope3_confidential_ids()
         for row, entry in zip(rows, entries, strict=True):
             row["name"] = entry.display_name
+            row["confidential"] = entry.id in confidential
+            if row["confidential"]:
+                row.update(co2e_kg=False, dq_weighted_kg=False)
             if not auditor:
                 row["trace"] = entry.trace_pretty
                 if entry.supplier_footprint_id:

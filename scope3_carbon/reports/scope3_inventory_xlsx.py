@@ -242,7 +242,13 @@ class InventoryXlsx:
             row + 1,
             [_("Restatement"), _("Date"), _("Reason"), _("State"), _("kg CO2e")],
             [
-                (line["name"], line["date"], line["reason"], line["state"], line["delta_kg"])
+                (
+                    line["name"],
+                    line["date"],
+                    line["reason"],
+                    line["state"],
+                    _("Confidential") if line.get("confidential") else line["delta_kg"],
+                )
                 for line in restatements
             ],
             [None, None, None, None, "kg"],
@@ -306,11 +312,11 @@ class InventoryXlsx:
                 (
                     line["partner"],
                     line["product"],
-                    line["pcf_kg"],
+                    _("Confidential") if line.get("confidential") else line["pcf_kg"],
                     line["declared_unit"],
                     _("Yes") if line["verified"] else _("No"),
                     line["primary_data_share"],
-                    line["t"],
+                    _("Confidential") if line.get("confidential") else line["t"],
                     line["count"],
                 )
                 for line in lines
@@ -400,7 +406,9 @@ class InventoryXlsx:
         }
         kg_columns = {"co2e_kg", "dq_weighted_kg"}
 
-        def value_of(name, value):
+        def value_of(name, value, entry):
+            if name in kg_columns and entry.get("confidential"):
+                return _("Confidential")
             if name == "reversed_entry_id":
                 return value and value[0]
             if isinstance(value, tuple):  # many2one: (id, name)
@@ -427,7 +435,7 @@ class InventoryXlsx:
                     sheet,
                     row,
                     col,
-                    value_of(name, entry[name]),
+                    value_of(name, entry[name], entry),
                     self.formats["kg"] if name in kg_columns else None,
                 )
         if entries:

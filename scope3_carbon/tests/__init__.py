@@ -36,3 +36,4 @@ from . import test_factor_editions
 from . import test_translations_rendered
 from . import test_analysis_measures
 from . import test_activity_message
+from . import test_confidentiality

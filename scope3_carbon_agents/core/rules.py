@@ -379,7 +379,12 @@ def _carbon_guardrail(inputs, params):
     threshold = float(params.get("intensity_threshold") or 0.0)
     reasons = []
     for line in inputs["lines"]:
-        if threshold and line["intensity"] > threshold:
+        if threshold and line["intensity"] > threshold and line.get("confidential"):
+            reasons.append(
+                f"{line['name']}: kg CO2e per {inputs['currency']} above the {threshold:g} "
+                "threshold (from a supplier footprint received under confidentiality)"
+            )
+        elif threshold and line["intensity"] > threshold:
             reasons.append(
                 f"{line['name']}: {line['intensity']:.3f} kg CO2e per {inputs['currency']} "
                 f"is above the {threshold:g} threshold"

@@ -16,3 +16,4 @@ from . import res_config_settings
 from . import scope3_restatement
 from . import scope3_factor_set
 from . import scope3_dashboard
+from . import scope3_agent_finding_confidentiality

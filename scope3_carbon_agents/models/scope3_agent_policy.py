@@ -126,6 +126,15 @@ class Scope3AgentPolicy(models.AbstractModel):
                     "intensity": round(float(to_decimal(estimate["co2e"]) / amount), 6),
                 }
             )
+            footprint = (
+                self.env["scope3.supplier.footprint"]
+                .sudo()
+                .browse(estimate["entry_vals"].get("supplier_footprint_id"))
+            )
+            if footprint.is_confidential:
+                # the reason is shown on the order to its buyer: without the intensity
+                # (with the line's amount, it gives the supplier's confidential footprint)
+                line_inputs[-1]["confidential"] = True
         inputs = {
             "order": order.name,
             "currency": company.currency_id.name,

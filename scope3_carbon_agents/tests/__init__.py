@@ -11,3 +11,4 @@ from . import test_decision_log_concurrency
 from . import test_view_buttons
 from . import test_ui
 from . import test_translations_rendered
+from . import test_confidentiality

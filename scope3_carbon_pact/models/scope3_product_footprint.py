@@ -287,6 +287,21 @@ class Scope3ProductFootprint(models.Model):
                     ("date", "<=", footprint.reference_period_end.date()),
                 ]
             )
+            # a footprint received under confidentiality is the supplier's, not the
+            # company's to publish: a product bought with one cannot be derived from it
+            confidential = entries.sudo().supplier_footprint_id.filtered("is_confidential")
+            if confidential:
+                raise UserError(
+                    self.env._(
+                        "The emissions of %(p)s use footprints received under "
+                        "confidentiality (%(footprints)s): deriving the product's footprint "
+                        "from them would publish the supplier's figures. Ask the supplier to "
+                        "share its footprint with your customers (then mark it not "
+                        "confidential), or enter this footprint yourself.",
+                        p=footprint.product_id.display_name,
+                        footprints=", ".join(confidential.mapped("display_name")),
+                    )
+                )
             # a reversal carries the opposite signs: the sums net them out
             kg = sum(entries.mapped("co2e_kg"))
             qty = sum(entries.mapped("activity_amount"))
