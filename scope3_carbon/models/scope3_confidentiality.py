@@ -297,11 +297,13 @@ class ResCompany(models.Model):
 
     scope3_withhold_confidential = fields.Boolean(
         string="Withhold Confidential Figures from Totals",
-        help="Off (the default): the totals over categories and periods (inventory report, "
-        "dashboard, pivot by category or month) include the figures of footprints received "
-        "under confidentiality, so a non-auditor who reads every other entry of a total can "
-        "subtract them. On: the totals a non-auditor reads leave those figures out (the "
-        "report says how many entries are withheld); auditors' totals are complete.",
+        default=True,
+        help="On (the default): the totals a non-auditor reads (inventory report, dashboard, "
+        "pivot by category or month) leave out the figures of footprints received under "
+        "confidentiality (the report says how many entries are withheld), so that no total "
+        "minus the other entries gives them; auditors' totals are complete. Off: those "
+        "totals include them, and a non-auditor who reads every other entry of a total can "
+        "subtract them.",
     )
 
 

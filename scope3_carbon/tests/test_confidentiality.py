@@ -51,6 +51,9 @@ class TestConfidentiality(Scope3Common, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # the routes of a record are tested with the totals complete (the company's choice
+        # when its suppliers accept it); ``test_withheld_from_totals`` tests the default
+        cls.company.scope3_withhold_confidential = False
         cls.kg = cls.env.ref("uom.product_uom_kgm")
         today = fields.Date.context_today(cls.env.user)
         cls.widget = cls.env["product.product"].create(
@@ -427,6 +430,8 @@ class TestConfidentiality(Scope3Common, HttpCase):
         """The company withholds confidential figures from non-auditors' totals: no total a
         Carbon User reads includes them (no subtraction gives them back); the auditor's
         inventory is complete."""
+        new_company = self.env["res.company"].create({"name": "Withholding by default"})
+        self.assertTrue(new_company.scope3_withhold_confidential, "the default withholds")
         self.company.scope3_withhold_confidential = True
         day = self.order.date_order.date().replace(day=1)
         end = day + relativedelta(months=1, days=-1)

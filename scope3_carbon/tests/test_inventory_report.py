@@ -446,14 +446,17 @@ class TestInventoryReport(Scope3Common):
         )
 
     def test_carbon_user_prints_and_exports(self):
-        """A Carbon User (no Accounting, no supplier footprint rights) gets the same report."""
+        """A Carbon User (no Accounting, no supplier footprint rights) prints the report:
+        by default without the supplier-specific entry's 1.800 t (a footprint received under
+        confidentiality, test_confidentiality), which the report says; with the company's
+        totals opened, the same report as the auditor's."""
         wizard = self.wizard(user=self.carbon_user)
-        content, __ = (
-            self.env["ir.actions.report"]
-            .with_user(self.carbon_user)
-            ._render_qweb_html(REPORT, wizard.ids)
-        )
-        doc = html.fromstring(content)
+        Report = self.env["ir.actions.report"].with_user(self.carbon_user)
+        doc = html.fromstring(Report._render_qweb_html(REPORT, wizard.ids)[0])
+        self.assertEqual(doc.find_class("o_scope3_total_t")[0].text_content().strip(), "11.79")
+        self.assertIn("left out of these totals", doc.text_content())
+        self.company.scope3_withhold_confidential = False
+        doc = html.fromstring(Report._render_qweb_html(REPORT, wizard.ids)[0])
         self.assertEqual(doc.find_class("o_scope3_total_t")[0].text_content().strip(), "13.59")
         wizard.action_export_xlsx()
         self.assertTrue(wizard.xlsx_file)
