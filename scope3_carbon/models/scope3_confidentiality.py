@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Supplier confidentiality: the figures from which a confidential footprint could be
-derived are not readable by non-auditors (design: ``readme/CONFIDENTIALITY.md``).
+derived are not readable by non-auditors (design: ``readme/CONFIGURE.md``, "Supplier
+confidentiality").
 
 A supplier's product carbon footprint received under confidentiality
 (``scope3.supplier.footprint.is_confidential``) is a figure per declared unit. The buyer
