@@ -102,6 +102,25 @@ class InventoryXlsx:
                 (_("Share calculated from primary data (%)"), totals["gross_primary_share"], "pct"),
             ],
         )
+        withheld = data.get("withheld_count") or 0
+        if withheld:
+            sheet.write(
+                row,
+                0,
+                _(
+                    "The figures of %(count)s entries using supplier footprints received "
+                    "under confidentiality are left out of these totals (the company "
+                    "withholds them from readers without the Auditor right).",
+                    count=withheld,
+                )
+                if withheld > 1
+                else _(
+                    "The figure of 1 entry using a supplier footprint received under "
+                    "confidentiality is left out of these totals (the company withholds it "
+                    "from readers without the Auditor right)."
+                ),
+            )
+            row += 2
         sheet.write(row, 0, _("ESRS E1-6 datapoints (Scope 3)"), self.formats["bold"])
         row = self.pairs(
             sheet,
