@@ -214,13 +214,21 @@ if [ -n "${PGUSER:-}" ]; then pytest_extra+=(--odoo-extra "db_user=$PGUSER"); fi
 pytest_log="$tmp/pytest-odoo.log"
 echo "== pytest-odoo: ${pytest_paths[*]} on database $db; log: $pytest_log"
 set +e
-PYTHONPATH="$ODOO_SRC${PYTHONPATH:+:$PYTHONPATH}" "$VENV/bin/python" -m pytest -p odoo -q \
+# scripts/pytest_plugins/odoo_test_imports.py: no ERROR for importing Odoo's test framework
+# while collecting (Odoo's test mode is on then)
+PYTHONPATH="$ODOO_SRC:$REPO_ROOT/scripts/pytest_plugins${PYTHONPATH:+:$PYTHONPATH}" \
+    "$VENV/bin/python" -m pytest -p odoo -p odoo_test_imports -q \
     --odoo-database "$db" --odoo-addons-path "$ODOO_ADDONS_PATH" --odoo-http \
-    --odoo-log-level=warn "${pytest_extra[@]}" -W ignore::DeprecationWarning \
+    --odoo-log-level=warn --odoo-extra test-enable "${pytest_extra[@]}" -W ignore::DeprecationWarning \
     "${pytest_paths[@]}" >"$pytest_log" 2>&1
 rc=$?
 set -e
 tail -n 3 "$pytest_log"
+# as for Odoo's runner, a line logged at WARNING or above fails the run
+if grep -nE '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:,]+ [0-9]+ (WARNING|ERROR|CRITICAL) ' "$pytest_log" >"$tmp/pytest-bad-lines"; then
+    fail "the pytest-odoo log has $(wc -l <"$tmp/pytest-bad-lines") line(s) at WARNING level or above:"
+    sed 's/^/    /' "$tmp/pytest-bad-lines" >&2
+fi
 case "$rc" in
     0) ;;
     5) fail "pytest-odoo collected no test in ${pytest_paths[*]}" ;;

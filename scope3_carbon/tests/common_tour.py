@@ -35,14 +35,20 @@ class Scope3TourCase(HttpCase):
                 if message.startswith(TEXTS_PREFIX):
                     texts.update(json.loads(message[len(TEXTS_PREFIX) :]))
 
-        # the browser's console is logged there (odoo.tests.common.ChromeBrowser)
+        # the browser's console is logged there (odoo.tests.common.ChromeBrowser), at INFO:
+        # the logger must let INFO through whatever the run's log level (pytest-odoo runs
+        # with --odoo-log-level=warn)
         logger = self._logger.getChild("browser")
         collector = Collector(logging.INFO)
+        level = logger.level
+        if not logger.isEnabledFor(logging.INFO):
+            logger.setLevel(logging.INFO)
         logger.addHandler(collector)
         try:
             self.start_tour(url, tour, login=login, timeout=300)
         finally:
             logger.removeHandler(collector)
+            logger.setLevel(level)
         self.assertTrue(texts, "the tour did not report the texts it saw")
         # {text: the step of the tour where it was first seen}
         return texts
