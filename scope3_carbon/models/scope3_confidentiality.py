@@ -177,6 +177,16 @@ class Scope3ConfidentialMixin(models.AbstractModel):
     def _scope3_hidden(self):
         return hidden(self.env)
 
+    def _scope3_mask_computed(self, values):
+        """Give the confidential records of ``self`` these ``values`` for a non-auditor:
+        the computed figures from which a confidential footprint could be derived."""
+        if is_auditor(self.env):
+            return
+        confidential = self._scope3_confidential_ids()
+        for record in self:
+            if record._origin.id in confidential:
+                record.update(values)
+
     # ------------------------------------------------------------------------------------
     # read, search_read, web_read, web_search_read
     # ------------------------------------------------------------------------------------
@@ -518,14 +528,9 @@ class PurchaseOrder(models.Model):
 
     @api.depends_context("uid")
     def _compute_scope3_ledger(self):
-        super()._compute_scope3_ledger()
-        if is_auditor(self.env):
-            return
-        confidential = self._scope3_confidential_ids()
-        for order in self:
-            if order._origin.id in confidential:
-                order.scope3_lines_kg = 0.0
-                order.scope3_ledger_kg = 0.0
+        res = super()._compute_scope3_ledger()
+        self._scope3_mask_computed({"scope3_lines_kg": 0.0, "scope3_ledger_kg": 0.0})
+        return res
 
 
 class AccountMoveLine(models.Model):
@@ -537,13 +542,9 @@ class AccountMoveLine(models.Model):
 
     @api.depends_context("uid")
     def _compute_scope3_co2e_kg(self):
-        super()._compute_scope3_co2e_kg()
-        if is_auditor(self.env):
-            return
-        confidential = self._scope3_confidential_ids()
-        for line in self:
-            if line._origin.id in confidential:
-                line.scope3_co2e_kg = 0.0
+        res = super()._compute_scope3_co2e_kg()
+        self._scope3_mask_computed({"scope3_co2e_kg": 0.0})
+        return res
 
 
 class AccountMove(models.Model):
@@ -555,13 +556,9 @@ class AccountMove(models.Model):
 
     @api.depends_context("uid")
     def _compute_scope3_co2e_kg(self):
-        super()._compute_scope3_co2e_kg()
-        if is_auditor(self.env):
-            return
-        confidential = self._scope3_confidential_ids()
-        for move in self:
-            if move._origin.id in confidential:
-                move.scope3_co2e_kg = 0.0
+        res = super()._compute_scope3_co2e_kg()
+        self._scope3_mask_computed({"scope3_co2e_kg": 0.0})
+        return res
 
 
 class ResPartner(models.Model):

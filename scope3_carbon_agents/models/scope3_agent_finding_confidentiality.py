@@ -10,7 +10,6 @@ from odoo.tools import SQL
 
 from odoo.addons.scope3_carbon.models.scope3_confidentiality import (
     confidential_footprints_sql,
-    is_auditor,
 )
 
 #: subject models whose confidentiality is their own (the scope3_carbon mixin)
@@ -84,13 +83,9 @@ class Scope3AgentFinding(models.Model):
 
     @api.depends_context("uid")
     def _compute_display_name(self):
-        super()._compute_display_name()
-        if is_auditor(self.env):
-            return
-        confidential = self._scope3_confidential_ids()
-        for finding in self:
-            if finding._origin.id in confidential:
-                finding.display_name = self._scope3_confidential_summary()
+        res = super()._compute_display_name()
+        self._scope3_mask_computed({"display_name": self._scope3_confidential_summary()})
+        return res
 
     def _scope3_schedule_review(self):
         """The review to-do is read by whoever reads the finding: its note (the summary)

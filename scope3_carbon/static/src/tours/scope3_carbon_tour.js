@@ -2,21 +2,7 @@
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import { rpc } from "@web/core/network/rpc";
 import { registry } from "@web/core/registry";
-
-/** Resolve with what ``check`` returns once it is truthy; fail after ``timeout`` ms. */
-async function waitFor(check, what, timeout = 8000) {
-    const start = Date.now();
-    for (;;) {
-        const result = check();
-        if (result) {
-            return result;
-        }
-        if (Date.now() - start > timeout) {
-            throw new Error(`Timeout: ${what}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-}
+import { waitFor } from "./scope3_tour_utils";
 
 /**
  * A Carbon Manager opens the overview, drills from a category into one of its entries
