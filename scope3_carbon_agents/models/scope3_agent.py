@@ -8,7 +8,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..core import RULE_VERSIONS, evaluate
+from ..core import RULE_VERSIONS, digest, evaluate
 
 _logger = logging.getLogger(__name__)
 
@@ -111,6 +111,14 @@ class Scope3Agent(models.Model):
     stuck_after_minutes = fields.Integer(
         default=60,
         help="A run without progress for this long is closed as stuck and a new run starts.",
+    )
+    full_pass_days = fields.Integer(
+        string="Full Pass Every (Days)",
+        default=7,
+        help="Between two full passes over its subjects, a run of an agent that supports it "
+        "evaluates only the subjects changed since its last complete pass. A full pass "
+        "runs when the last one is older than this, and whenever the agent's parameters "
+        "or rules changed (0: every run is a full pass).",
     )
     rule_version = fields.Char(compute="_compute_rule_version")
     run_ids = fields.One2many("scope3.agent.run", "agent_id", string="Runs")
@@ -359,11 +367,13 @@ class Scope3Agent(models.Model):
                 "started_tx_at": self.env.cr.now(),
             }
             if last.state == "done" and last.resume_phase:
-                # the pass stopped at the run limit goes on
+                # the pass stopped at the run limit goes on, with the same scope
                 vals.update(
                     phase=last.resume_phase,
                     cursor=last.resume_cursor,
                     pass_start_run_id=(last.pass_start_run_id or last).id,
+                    since=last.since,
+                    params_digest=last.params_digest,
                 )
             elif (
                 last.state == "done"
@@ -373,8 +383,42 @@ class Scope3Agent(models.Model):
                 )
             ):
                 return Run  # idle: nothing changed since the last complete pass
+            else:
+                vals["since"], vals["params_digest"] = self._scope3_pass_scope()
             run = Run.create(vals)
         return run
+
+    def _scope3_params_digest(self):
+        """Digest of what a pass's findings depend on: the agent's parameters and rules."""
+        self.ensure_one()
+        return digest({"params": self._scope3_params(), "rules": self.rule_version})
+
+    def _scope3_pass_scope(self):
+        """``(since, params digest)`` of a new pass: ``since`` is False for a full pass,
+        else the moment from which changed subjects are evaluated (the start of the last
+        complete pass, less the idle margin: a change committed by a transaction older
+        than that pass counts)."""
+        self.ensure_one()
+        params = self._scope3_params_digest()
+        if self.full_pass_days <= 0 or not self._scope3_service()._scope3_incremental():
+            return False, params
+        Run = self.env["scope3.agent.run"].sudo()
+        complete = [
+            ("agent_id", "=", self.id),
+            ("state", "=", "done"),
+            ("resume_phase", "=", False),
+        ]
+        last = Run.search(complete, order="id desc", limit=1)
+        full = Run.search(complete + [("since", "=", False)], order="id desc", limit=1)
+        if not last or not full or full.params_digest != params or last.params_digest != params:
+            return False, params
+        full_start = (full.pass_start_run_id or full).started_tx_at
+        last_start = (last.pass_start_run_id or last).started_tx_at
+        if not full_start or not last_start:
+            return False, params
+        if full_start < self.env.cr.now() - timedelta(days=self.full_pass_days):
+            return False, params
+        return last_start - IDLE_MARGIN, params
 
     def _scope3_run_batch(self):
         """Run one batch; return ``(subjects done, subjects remaining)``."""
@@ -415,7 +459,13 @@ class Scope3Agent(models.Model):
         return run
 
     def _scope3_process_batch(self, run):
-        """Evaluate the next subjects of the run's phase(s) and record what they give."""
+        """Evaluate the next subjects of the run's phase(s) and record what they give.
+
+        In a full pass a phase walks the subjects of its ``domain``; in an incremental
+        pass (``run.since``) a phase with a ``changed`` domain walks only the subjects
+        changed since then (evaluating those still in its ``domain``), and the open
+        findings of its ``checks`` on the subjects walked and not found again are
+        resolved at once (a full pass resolves them at its end)."""
         service = self._scope3_service()
         phases = service._scope3_phases(self)
         names = [phase["name"] for phase in phases]
@@ -425,17 +475,24 @@ class Scope3Agent(models.Model):
         if self.run_limit:
             budget = max(min(budget, self.run_limit - run.items_scanned), 0)
         results = []
+        walked = []
         scanned = 0
         while index < len(phases) and budget > 0:
             phase = phases[index]
-            records = (
-                self.env[phase["model"]]
-                .sudo()  # agents read every company's data; findings carry the company
-                .with_context(active_test=False)
-                .search(phase["domain"] + [("id", ">", cursor)], order="id", limit=budget)
+            Model = self.env[phase["model"]].sudo().with_context(active_test=False)
+            # agents read every company's data; findings carry the company
+            records = Model.search(
+                self._scope3_phase_domain(phase, run) + [("id", ">", cursor)],
+                order="id",
+                limit=budget,
             )
             if records:
-                results += getattr(service, phase["method"])(self, records, run)
+                subjects = records
+                if run.since and phase.get("changed"):
+                    subjects = Model.search([("id", "in", records.ids)] + phase["domain"])
+                    walked.append((phase, records))
+                if subjects:
+                    results += getattr(service, phase["method"])(self, subjects, run)
                 scanned += len(records)
                 cursor = records[-1].id
             if len(records) < budget:
@@ -443,6 +500,9 @@ class Scope3Agent(models.Model):
                 cursor = 0
             budget -= len(records)
         findings, applied = self._scope3_record(run, results)
+        resolved = sum(
+            run._scope3_resolve_unseen(records, phase["checks"]) for phase, records in walked
+        )
         remaining = 0
         if index < len(phases):
             phase = phases[index]
@@ -450,14 +510,14 @@ class Scope3Agent(models.Model):
                 self.env[phase["model"]]
                 .sudo()
                 .with_context(active_test=False)
-                .search_count(phase["domain"] + [("id", ">", cursor)])
+                .search_count(self._scope3_phase_domain(phase, run) + [("id", ">", cursor)])
             )
             for later in phases[index + 1 :]:
                 remaining += (
                     self.env[later["model"]]
                     .sudo()
                     .with_context(active_test=False)
-                    .search_count(later["domain"])
+                    .search_count(self._scope3_phase_domain(later, run))
                 )
         run.write(
             {
@@ -467,6 +527,7 @@ class Scope3Agent(models.Model):
                 "items_scanned": run.items_scanned + scanned,
                 "findings_count": run.findings_count + len(findings),
                 "actions_count": run.actions_count + applied,
+                "resolved_count": run.resolved_count + resolved,
                 "batch_count": run.batch_count + 1,
             }
         )
@@ -480,6 +541,14 @@ class Scope3Agent(models.Model):
             run._scope3_finish()
             remaining = 0
         return scanned, remaining
+
+    @api.model
+    def _scope3_phase_domain(self, phase, run):
+        """The subjects a phase walks in ``run``: its changed subjects in an incremental
+        pass (when it says how to find them), else its whole domain."""
+        if run.since and phase.get("changed"):
+            return phase["changed"](run.since)
+        return phase["domain"]
 
     # ------------------------------------------------------------------------------------
     # Findings and decisions

@@ -2,10 +2,13 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..core import robust_z_scores
 
 CONFIRMED = ("purchase", "done")
+#: activities of one product and company the outlier check compares with (the latest)
+OUTLIER_SAMPLE = 200
 
 
 class Scope3AgentDataQuality(models.AbstractModel):
@@ -29,6 +32,12 @@ class Scope3AgentDataQuality(models.AbstractModel):
         differ beyond the tolerance (consistency);
      6. ``refs``: orders repeating another order's vendor reference (consistency);
      7. ``events``: outbox events failed or pending for too long (timeliness).
+
+    Between two full passes (``full_pass_days``), a pass walks only the subjects changed
+    since the last complete one: products and partners of activities written since,
+    orders and lines written since (every confirmed order when a currency rate changed),
+    activities written since. The outliers of a group are judged against its latest
+    ``OUTLIER_SAMPLE`` activities.
     """
 
     _name = "scope3.agent.data.quality"
@@ -36,9 +45,14 @@ class Scope3AgentDataQuality(models.AbstractModel):
     _description = "Scope 3 Data-Quality Agent"
 
     @api.model
+    def _scope3_incremental(self):
+        return True
+
+    @api.model
     def _scope3_phases(self, agent):
         # subjects as SQL subqueries: a batch reads its own slice, never a whole table
         Activity = self.env["scope3.activity"].sudo()
+        Picking = self.env["stock.picking"].sudo()
         unmapped = Activity._search(
             [("state", "=", "unmapped"), ("product_id", "!=", False)]
         ).subselect("product_id")
@@ -48,15 +62,42 @@ class Scope3AgentDataQuality(models.AbstractModel):
         transport_gaps = Activity._search(
             [("source_type", "=", "transport"), ("state", "=", "unmapped")]
         ).subselect("picking_id")
-        gap_partners = (
-            self.env["stock.picking"].sudo()._search([("id", "in", transport_gaps)])
-        ).subselect("partner_id")
+        gap_partners = (Picking._search([("id", "in", transport_gaps)])).subselect("partner_id")
+
+        # incremental passes: the subjects whose findings may have changed since a moment
+        def changed_products(since):
+            return Activity._search(
+                [("write_date", ">=", since), ("product_id", "!=", False)]
+            ).subselect("product_id")
+
+        def changed_partners(since):
+            pickings = Activity._search(
+                [("write_date", ">=", since), ("source_type", "=", "transport")]
+            ).subselect("picking_id")
+            return [
+                "|",
+                ("write_date", ">=", since),
+                ("id", "in", Picking._search([("id", "in", pickings)]).subselect("partner_id")),
+            ]
+
+        def changed_orders(since):
+            # a new or edited currency rate may settle any order in that currency
+            rates = self.env["res.currency.rate"].sudo()
+            if rates.search_count([("write_date", ">=", since)], limit=1):
+                return []
+            return [("write_date", ">=", since)]
+
+        def written(since):
+            return [("write_date", ">=", since)]
+
         return [
             {
                 "name": "unmapped",
                 "model": "product.product",
                 "domain": [("id", "in", unmapped)],
                 "method": "_dq_unmapped",
+                "checks": ["unmapped_product"],
+                "changed": lambda since: [("id", "in", changed_products(since))],
             },
             {
                 "name": "factors",
@@ -66,24 +107,38 @@ class Scope3AgentDataQuality(models.AbstractModel):
                     ("scope3_factor_id.uom_id", "!=", False),
                 ],
                 "method": "_dq_factors",
+                "checks": ["missing_weight", "unit_mismatch"],
+                "changed": lambda since: [
+                    "|",
+                    "|",
+                    ("id", "in", changed_products(since)),
+                    ("write_date", ">=", since),
+                    ("product_tmpl_id.write_date", ">=", since),
+                ],
             },
             {
                 "name": "rates",
                 "model": "purchase.order",
                 "domain": [("state", "in", CONFIRMED)],
                 "method": "_dq_rates",
+                "checks": ["missing_currency_rate"],
+                "changed": changed_orders,
             },
             {
                 "name": "distances",
                 "model": "res.partner",
                 "domain": [("id", "in", gap_partners)],
                 "method": "_dq_distances",
+                "checks": ["missing_distance"],
+                "changed": changed_partners,
             },
             {
                 "name": "outliers",
                 "model": "scope3.activity",
                 "domain": self._dq_outlier_domain(),
                 "method": "_dq_outliers",
+                "checks": ["outlier_intensity"],
+                "changed": written,
             },
             {
                 "name": "lines",
@@ -94,18 +149,24 @@ class Scope3AgentDataQuality(models.AbstractModel):
                     ("product_id", "!=", False),
                 ],
                 "method": "_dq_lines",
+                "checks": ["quantity_mismatch"],
+                "changed": written,
             },
             {
                 "name": "refs",
                 "model": "purchase.order",
                 "domain": [("partner_ref", "!=", False), ("state", "!=", "cancel")],
                 "method": "_dq_refs",
+                "checks": ["duplicate_vendor_ref"],
+                "changed": written,
             },
             {
+                # bounded by nature (pending or failed events): walked whole every pass
                 "name": "events",
                 "model": "scope3.outbox.event",
                 "domain": [("state", "in", ("pending", "failed"))],
                 "method": "_dq_events",
+                "checks": ["event_failed", "event_stuck"],
             },
         ]
 
@@ -288,14 +349,7 @@ class Scope3AgentDataQuality(models.AbstractModel):
         product, e.g. a supplier footprint or a price typed wrong). Spend-based figures
         of one product share one intensity per currency unit, so only figures from
         physical factors or supplier data can stand out there."""
-        population = (
-            self.env["scope3.activity"]
-            .sudo()
-            .search(
-                self._dq_outlier_domain() + [("product_id", "in", activities.product_id.ids)],
-                order="id",
-            )
-        )
+        population = self._dq_outlier_population(activities)
         results = []
         for key, intensity, unit in (
             ("", self._dq_intensity, lambda a: a.product_id.uom_id.name),
@@ -303,6 +357,33 @@ class Scope3AgentDataQuality(models.AbstractModel):
         ):
             results += self._dq_outliers_of(agent, activities, population, key, intensity, unit)
         return self._scope3_keep(results)
+
+    def _dq_outlier_population(self, activities):
+        """The reference of each (product, company) group of ``activities``: its latest
+        ``OUTLIER_SAMPLE`` attributed activities (one query), plus the batch's own. A
+        batch reads a bounded number of activities whatever the size of the ledger."""
+        groups = sorted({(a.product_id.id, a.company_id.id) for a in activities})
+        if not groups:
+            return activities
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT sample.id
+                  FROM unnest(%s::int[], %s::int[]) AS g(product_id, company_id)
+                  CROSS JOIN LATERAL (
+                        SELECT a.id FROM scope3_activity a
+                         WHERE a.product_id = g.product_id AND a.company_id = g.company_id
+                           AND a.state = 'attributed' AND a.quantity > 0
+                         ORDER BY a.id DESC LIMIT %s) AS sample
+                """,
+                [product_id for product_id, _c in groups],
+                [company_id for _p, company_id in groups],
+                OUTLIER_SAMPLE,
+            )
+        )
+        Activity = self.env["scope3.activity"].sudo()
+        sample = Activity.browse(sorted({row[0] for row in self.env.cr.fetchall()}))
+        return (sample | activities.filtered_domain(self._dq_outlier_domain())).sorted("id")
 
     def _dq_outliers_of(self, agent, activities, population, key, intensity, unit):
         groups = defaultdict(list)

@@ -9,6 +9,10 @@ class Scope3AgentKind(models.AbstractModel):
       ``model``, ``domain`` and ``method``; the framework walks each phase's records in
       id order, ``batch_size`` at a time, and calls ``method(agent, records, run)``,
       which returns the batch's results (``agent._scope3_check(...)``, Nones dropped);
+      a phase may add ``changed`` (a function of a moment returning the domain of the
+      subjects whose findings may have changed since then) and ``checks`` (the checks
+      it raises): an incremental pass walks only those subjects;
+    - ``_scope3_incremental()``: whether the kind's passes may be incremental;
     - ``_scope3_executable_actions()``: proposal actions the agent can carry out itself
       (the others need a person to change the data);
     - ``_scope3_apply(finding)``: carry out an approved proposal, return an outcome dict;
@@ -21,6 +25,12 @@ class Scope3AgentKind(models.AbstractModel):
     @api.model
     def _scope3_phases(self, agent):
         return []
+
+    @api.model
+    def _scope3_incremental(self):
+        """Whether a pass may walk only the subjects changed since the last complete
+        pass (every phase then has ``changed`` and ``checks``, or is walked whole)."""
+        return False
 
     @api.model
     def _scope3_executable_actions(self):

@@ -53,6 +53,17 @@ class Scope3AgentRun(models.Model):
         "resumes at this phase and cursor.",
     )
     resume_cursor = fields.Integer(readonly=True)
+    since = fields.Datetime(
+        string="Changes Since",
+        readonly=True,
+        help="Set for an incremental pass: only the subjects changed since this moment "
+        "were evaluated. Empty: a full pass over every subject.",
+    )
+    params_digest = fields.Char(
+        readonly=True,
+        help="SHA-256 of the agent's parameters and rule version at the start of the pass; "
+        "a pass after a change of either is a full pass.",
+    )
     batch_count = fields.Integer(string="Batches", readonly=True)
     items_scanned = fields.Integer(readonly=True)
     findings_count = fields.Integer(string="Findings", readonly=True)
@@ -95,21 +106,52 @@ class Scope3AgentRun(models.Model):
             }
         )
 
-    def _scope3_finish(self):
-        """End the run and its pass: findings of this agent not seen in any run of the
-        pass are resolved."""
+    def _scope3_resolve_unseen(self, subjects, checks):
+        """Resolve the open findings of ``checks`` on ``subjects`` (walked by this run's
+        pass) that the pass did not find again; returns how many."""
         self.ensure_one()
         first = self.pass_start_run_id or self
         gone = self.env["scope3.agent.finding"].search(
             [
                 ("agent_id", "=", self.agent_id.id),
                 ("state", "in", ("open", "proposed")),
+                ("res_model", "=", subjects._name),
+                ("res_id", "in", subjects.ids),
+                ("kind", "in", checks),
+                ("kind", "not in", self.agent_id._scope3_service()._scope3_sticky_checks()),
                 "|",
                 ("last_seen_run_id", "=", False),
                 ("last_seen_run_id", "<", first.id),
-                ("kind", "not in", self.agent_id._scope3_service()._scope3_sticky_checks()),
             ]
         )
+        gone._scope3_resolve(self)
+        return len(gone)
+
+    def _scope3_finish(self):
+        """End the run and its pass: findings of this agent not seen in any run of the
+        pass are resolved."""
+        self.ensure_one()
+        first = self.pass_start_run_id or self
+        service = self.agent_id._scope3_service()
+        domain = [
+            ("agent_id", "=", self.agent_id.id),
+            ("state", "in", ("open", "proposed")),
+            "|",
+            ("last_seen_run_id", "=", False),
+            ("last_seen_run_id", "<", first.id),
+            ("kind", "not in", service._scope3_sticky_checks()),
+        ]
+        if self.since:
+            # incremental pass: the phases walked whole resolve here, the others did
+            # batch by batch (their subjects not walked were not looked at)
+            whole = [
+                check
+                for phase in service._scope3_phases(self.agent_id)
+                if not phase.get("changed")
+                for check in phase.get("checks", [])
+            ]
+            domain.append(("kind", "in", whole))
+        gone = self.env["scope3.agent.finding"].search(domain)
         gone._scope3_resolve(self)
         digests = self.env["scope3.agent.decision"].search_read(
             [("run_id", "=", self.id)], ["inputs_digest"], order="id"
@@ -119,7 +161,7 @@ class Scope3AgentRun(models.Model):
                 "state": "done",
                 "ended_at": fields.Datetime.now(),
                 "phase": False,
-                "resolved_count": len(gone),
+                "resolved_count": self.resolved_count + len(gone),
                 "inputs_digest": digest([d["inputs_digest"] for d in digests]),
             }
         )

@@ -229,6 +229,53 @@ class TestDataQuality(AgentsCommon):
         self.assertEqual(run.resolved_count, 1)
         self.assertEqual(run.findings_count, 0)
 
+    def _age_history(self):
+        """Make the data and the last pass a day old (as a real ledger's history is): a
+        later change is then the only thing changed since that pass."""
+        self.env.flush_all()
+        for table in (
+            "scope3_activity",
+            "product_product",
+            "product_template",
+            "purchase_order",
+            "purchase_order_line",
+            "res_partner",
+            "res_currency_rate",
+            "stock_picking",
+        ):
+            self.env.cr.execute(
+                f"UPDATE {table} SET write_date = write_date - interval '2 days'"  # noqa: S608
+            )
+        self.env.cr.execute(
+            "UPDATE scope3_agent_run SET started_tx_at = started_tx_at - interval '1 day'"
+        )
+        self.env.invalidate_all()
+
+    def test_incremental_pass_walks_only_what_changed(self):
+        self.assertEqual(self.dq_agent.full_pass_days, 7)
+        full = self.run_agent(self.dq_agent)
+        self.assertFalse(full.since)
+        weight = self.findings_about(self.copper, agent=self.dq_agent)
+        unmapped = self.findings_about(self.unmapped, agent=self.dq_agent)
+        self._age_history()
+        self.copper.weight = 8.5  # the only change since the full pass
+        run = self.run_agent(self.dq_agent)
+        self.assertEqual(run.state, "done", run.error)
+        self.assertTrue(run.since)
+        # the changed product, and the pending or failed events (walked whole)
+        events = self.Event.search_count([("state", "in", ("pending", "failed"))])
+        self.assertEqual(run.items_scanned, 1 + events)
+        self.assertLess(run.items_scanned, full.items_scanned)
+        self.assertEqual(weight.state, "dismissed")
+        self.assertEqual(run.resolved_count, 1)
+        # not walked: a finding on an unchanged subject stays open, last seen by the full pass
+        self.assertEqual(unmapped.state, "open")
+        self.assertEqual(unmapped.last_seen_run_id, full)
+        # new parameters: the next pass is a full one again
+        self.dq_agent.z_threshold = 4.0
+        self.assertFalse(self.run_agent(self.dq_agent).since)
+        self.assertEqual(unmapped.state, "open")
+
 
 @tagged("post_install", "-at_install")
 class TestDataQualityClean(AgentsCommon):
