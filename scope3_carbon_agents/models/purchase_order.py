@@ -102,9 +102,10 @@ class PurchaseOrder(models.Model):
                     key=Policy._policy_key(inputs),
                 )
             if not item:
-                order.sudo().write(
-                    {"scope3_carbon_hold": False, "scope3_carbon_hold_reason": False}
-                )
+                if order.scope3_carbon_hold or order.scope3_carbon_hold_reason:
+                    order.sudo().write(
+                        {"scope3_carbon_hold": False, "scope3_carbon_hold_reason": False}
+                    )
                 continue
             findings, _applied = agent._scope3_record(self.env["scope3.agent.run"], [item])
             finding = findings or self.env["scope3.agent.finding"].sudo().search(

@@ -73,8 +73,28 @@ class Scope3AgentPolicy(models.AbstractModel):
         commitment entry would get), and the vendor's rank and data quality."""
         # the guardrail reads factors, footprints and rules for any purchase user
         company = order.company_id.sudo()
-        date = order.date_order.date()
         lines = order.order_line.filtered(lambda line: not line.display_type and line.product_id)
+        if agent.intensity_threshold <= 0:
+            # only the vendor check is on: no line needs an estimate
+            lines = lines.browse()
+        line_inputs = self._policy_line_inputs(order, lines) if lines else []
+        inputs = {
+            "order": order.name,
+            "currency": company.currency_id.name,
+            "lines": line_inputs,
+            "vendor": order.partner_id.display_name,
+            "vendor_rank": None,
+            "vendor_dq": None,
+        }
+        if agent.top_vendor_count:
+            inputs["vendor_rank"], inputs["vendor_dq"] = self._policy_vendor_rank(order)
+        return inputs
+
+    @api.model
+    def _policy_line_inputs(self, order, lines):
+        """Each line's estimated kg CO2e and kg CO2e per unit of company currency."""
+        company = order.company_id.sudo()
+        date = order.date_order.date()
         Factor = self.env["scope3.factor"].sudo()
         partner = order.partner_id.sudo()
         empty_account = self.env["account.account"]
@@ -135,17 +155,7 @@ class Scope3AgentPolicy(models.AbstractModel):
                 # the reason is shown on the order to its buyer: without the intensity
                 # (with the line's amount, it gives the supplier's confidential footprint)
                 line_inputs[-1]["confidential"] = True
-        inputs = {
-            "order": order.name,
-            "currency": company.currency_id.name,
-            "lines": line_inputs,
-            "vendor": order.partner_id.display_name,
-            "vendor_rank": None,
-            "vendor_dq": None,
-        }
-        if agent.top_vendor_count:
-            inputs["vendor_rank"], inputs["vendor_dq"] = self._policy_vendor_rank(order)
-        return inputs
+        return line_inputs
 
     @api.model
     def _policy_vendor_rank(self, order):
