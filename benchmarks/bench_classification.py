@@ -19,6 +19,14 @@ reference code) as an accepted one. For each model the script prints:
 - the confidences are calibrated (logistic regression on the best score and the margin
   to the best code of another factor) with 2-fold cross-validation over the odd / even
   items, so a threshold is never judged on the items that fitted it;
+- three sets: the labelled lines (the buyer lexicon was written looking at them), a
+  first blind set (written after the lexicon's first edition, never used to write a
+  word) and a second blind set (``classification_blind2.csv``, 160 lines written by
+  another hand without seeing the lexicon, the model or the other sets; judged once
+  with the first edition and once with the second, ``ngram/2``). The shipped
+  calibration and threshold are fitted on the three sets (``cross_validated`` gives the
+  figures); ``blind2_held_out`` judges the second blind set with the calibration and
+  threshold fitted on the other two, as it was judged before it fitted anything;
 - ``learning``: the held-out (even) items before and after a manager approved the first
   20 right proposals on the odd items (the approved texts become documents of the model,
   as approved mappings do in the agent).
@@ -54,9 +62,17 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 LABELLED = REPO / "benchmarks" / "data" / "classification_labelled.csv"
 #: written after the lexicon was frozen (see the git history): never used to tune it
 BLIND = REPO / "benchmarks" / "data" / "classification_blind.csv"
+#: written by another hand, without seeing the lexicon, the model or the other sets, and
+#: judged once before and once after the lexicon's second edition (``ngram/2``): it never
+#: fits a calibration or a threshold and never tuned a word
+BLIND2 = REPO / "benchmarks" / "data" / "classification_blind2.csv"
 FACTORS = REPO / "scope3_carbon" / "data" / "scope3.factor.csv"
 TARGET_PRECISION = 0.90
 TARGET_COVERAGE = 0.75
+#: a threshold is chosen for this precision on the items that fit it: a margin for the
+#: error of a threshold estimated on a few hundred items (chosen by the cross-validation
+#: below: 0.90 on the fitting fold gave 0.889 on the other, 0.92 gives 0.92)
+THRESHOLD_PRECISION = 0.92
 
 
 def load_core():
@@ -336,7 +352,7 @@ def evaluate_model(name, kind, docs, factors, items):
     thresholds = []
     judged = []
     for fit_fold, judge_fold in ((folds[0], folds[1]), (folds[1], folds[0])):
-        threshold = operating_threshold([rows[i] for i in fit_fold])
+        threshold = operating_threshold([rows[i] for i in fit_fold], THRESHOLD_PRECISION)
         thresholds.append(threshold)
         judged += [(rows[i][0], rows[i][1]) for i in judge_fold if rows[i][0] >= threshold]
     weights_all = fit_logistic(x, rights)
@@ -344,7 +360,9 @@ def evaluate_model(name, kind, docs, factors, items):
         confidence(weights_all, xi) if f[0] is not None else 0.0
         for xi, f in zip(x, feats, strict=True)
     ]
-    threshold_all = operating_threshold(list(zip(all_conf, rights, strict=True)))
+    threshold_all = operating_threshold(
+        list(zip(all_conf, rights, strict=True)), THRESHOLD_PRECISION
+    )
     points = curve(rows)
     at_precision = max((cov for _c, prec, cov in points if prec >= TARGET_PRECISION), default=0.0)
     at_coverage = next((prec for _c, prec, cov in points if cov >= TARGET_COVERAGE), None)
@@ -389,6 +407,28 @@ def judge(model, factors, items, weights, threshold):
     result = summary(rows, threshold)
     result["top1_accuracy_no_abstention"] = round(sum(ok for _c, ok in rows) / len(rows), 4)
     return result
+
+
+def confidences(model, factors, items, weights):
+    """(calibrated confidence, right) of each item."""
+    rows = []
+    for item in items:
+        code, x, _second = features_of(model, factors, item["query"])
+        rows.append(
+            (confidence(weights, x) if code else 0.0, is_right(factors, code, item["accepted"]))
+        )
+    return rows
+
+
+def curve_summary(rows):
+    """The precision / coverage curve of ``rows`` at the two targets (no threshold)."""
+    points = curve(rows)
+    at_precision = max((cov for _c, prec, cov in points if prec >= TARGET_PRECISION), default=0.0)
+    at_coverage = next((prec for _c, prec, cov in points if cov >= TARGET_COVERAGE), None)
+    return {
+        "coverage_at_precision_0_90": round(at_precision, 4),
+        "precision_at_coverage_0_75": round(at_coverage, 4) if at_coverage else None,
+    }
 
 
 def learning(kind, docs, factors, items, weights, threshold, approvals, corrections=False):
@@ -464,7 +504,10 @@ def main(argv=None):
     factors = load_factors()
     items = load_items()
     blind = load_items(BLIND)
-    unknown = sorted({c for item in items + blind for c in item["accepted"] if c not in factors})
+    blind2 = load_items(BLIND2)
+    unknown = sorted(
+        {c for item in items + blind + blind2 for c in item["accepted"] if c not in factors}
+    )
     if unknown:
         raise SystemExit(f"accepted codes not in the EPA set: {unknown}")
     candidates, skipped = [], []
@@ -477,10 +520,26 @@ def main(argv=None):
         candidates.append((name, kind, documents(factors, lexicon=lexicon)))
     results = []
     for name, kind, docs in candidates:
-        # calibrated and thresholded on both sets (2-fold over odd / even ids)
-        result, model, weights, threshold = evaluate_model(name, kind, docs, factors, items + blind)
+        # the shipped calibration and threshold: fitted on the three sets (the figures
+        # of ``cross_validated``: 2-fold over odd / even ids, never judged on a fitting item)
+        result, model, weights, threshold = evaluate_model(
+            name, kind, docs, factors, items + blind + blind2
+        )
         result["dev"] = judge(model, factors, items, weights, threshold)
         result["blind"] = judge(model, factors, blind, weights, threshold)
+        # the second blind set as judged before it fitted anything: calibration and
+        # threshold fitted on the labelled and the first blind lines only
+        _pooled, _model, held_weights, held_threshold = evaluate_model(
+            name, kind, docs, factors, items + blind
+        )
+        result["blind2_held_out"] = judge(model, factors, blind2, held_weights, held_threshold)
+        result["blind2_held_out"]["calibration"] = {
+            "weights": [round(w, 4) for w in held_weights],
+            "threshold": round(held_threshold, 4),
+        }
+        result["blind2_held_out"].update(
+            curve_summary(confidences(model, factors, blind2, held_weights))
+        )
         # calibration and threshold fitted on the 290 labelled lines only (2-fold as
         # above), judged on the 100 blind lines
         _dev, _model, dev_weights, dev_threshold = evaluate_model(name, kind, docs, factors, items)
@@ -498,6 +557,9 @@ def main(argv=None):
         result["learning_blind_with_corrections"] = learning(
             kind, docs, factors, blind, weights, threshold, args.approvals, corrections=True
         )
+        result["learning_blind2"] = learning(
+            kind, docs, factors, blind2, weights, threshold, args.approvals
+        )
         results.append(result)
     languages = {}
     for item in items:
@@ -510,6 +572,8 @@ def main(argv=None):
                 "abstain_items": sum(1 for item in items if not item["accepted"]),
                 "blind_items": len(blind),
                 "blind_abstain_items": sum(1 for item in blind if not item["accepted"]),
+                "blind2_items": len(blind2),
+                "blind2_abstain_items": sum(1 for item in blind2 if not item["accepted"]),
                 "languages": languages,
                 "labels": len(factors),
                 "targets": {"precision": TARGET_PRECISION, "coverage": TARGET_COVERAGE},

@@ -4,7 +4,7 @@
     "summary": "Autonomous, accountable agents on the cron queue: data quality, "
     "classification, supplier data requests and carbon guardrails, with a hash-chained "
     "decision log and a human in the loop",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Accounting/Sustainability",
     "website": "https://github.com/scope3-carbon/scope3-carbon",
     "author": "Scope 3 Carbon",

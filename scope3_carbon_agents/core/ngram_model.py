@@ -23,7 +23,7 @@ import unicodedata
 import numpy as np
 
 #: identifier of the method, logged with every proposal (with the documents' digest)
-MODEL_VERSION = "ngram/1"
+MODEL_VERSION = "ngram/2"
 #: label of the lexicon's spend that no spend-based factor covers
 NO_FACTOR = "none"
 LEXICON_PATH = pathlib.Path(__file__).resolve().parent / "naics_lexicon.tsv"

@@ -23,7 +23,7 @@ class TestClassification(AgentsCommon):
         cls.p_cement = Product.create({"name": "Portland cement 25 kg bag", "type": "service"})
         cls.p_software = Product.create({"name": "Custom software development", "type": "service"})
         cls.p_widget = Product.create({"name": "Widget A", "type": "service"})
-        cls.p_zorbex = Product.create({"name": "Zorbex pods, mint", "type": "service"})
+        cls.p_zorbex = Product.create({"name": "Zorbex tabs, mint", "type": "service"})
         cls.unmapped_products = cls.p_cement | cls.p_software | cls.p_widget | cls.p_zorbex
         cls.orders = cls.env["purchase.order"]
         for product in cls.unmapped_products:
@@ -50,7 +50,7 @@ class TestClassification(AgentsCommon):
         run = self.run_agent(self.cls_agent)
         self.assertEqual(run.state, "done", run.error)
         # nothing in the titles, the lexicon or the approved mappings is close to "Widget A"
-        # or "Zorbex pods": the agent proposes no code and asks a person
+        # or "Zorbex tabs": the agent proposes no code and asks a person
         self.assertEqual(
             self._proposals(),
             {
@@ -165,7 +165,7 @@ class TestClassification(AgentsCommon):
         self.assertEqual(zorbex.proposal["action"], "needs_review")
         # the company maps a sibling product by hand: an approved mapping
         self.env["product.product"].create(
-            {"name": "Zorbex pods, lemon", "type": "service", "scope3_naics_code": "325611"}
+            {"name": "Zorbex tabs, lemon", "type": "service", "scope3_naics_code": "325611"}
         )
         self.run_agent(self.cls_agent)
         proposal = self.findings_about(self.p_zorbex, agent=self.cls_agent).filtered(
