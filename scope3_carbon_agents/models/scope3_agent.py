@@ -531,13 +531,16 @@ class Scope3Agent(models.Model):
                 "batch_count": run.batch_count + 1,
             }
         )
+        # nothing left to walk: the pass ends now, not at the next call (a batch that
+        # used its budget exactly at the end of the last non-empty phase)
+        exhausted = index >= len(phases) or not remaining
         if self._scope3_kill_switch_on():
             run._scope3_close("killed", error=self.env._("Stopped by the kill switch."))
             remaining = 0
-        elif index < len(phases) and self.run_limit and run.items_scanned >= self.run_limit:
+        elif not exhausted and self.run_limit and run.items_scanned >= self.run_limit:
             run._scope3_pause_at_limit(names[index], cursor)
             remaining = 0
-        elif index >= len(phases):
+        elif exhausted:
             run._scope3_finish()
             remaining = 0
         return scanned, remaining

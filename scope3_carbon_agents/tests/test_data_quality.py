@@ -259,11 +259,14 @@ class TestDataQuality(AgentsCommon):
         unmapped = self.findings_about(self.unmapped, agent=self.dq_agent)
         self._age_history()
         self.copper.weight = 8.5  # the only change since the full pass
-        run = self.run_agent(self.dq_agent)
-        self.assertEqual(run.state, "done", run.error)
-        self.assertTrue(run.since)
-        # the changed product, and the pending or failed events (walked whole)
+        # the changed product, and the pending or failed events (walked whole): one batch
+        # of exactly that size walks them all, and the pass ends with it
         events = self.Event.search_count([("state", "in", ("pending", "failed"))])
+        self.dq_agent.batch_size = 1 + events
+        self.dq_agent._scope3_run_batch()
+        run = self.env["scope3.agent.run"].search([("agent_id", "=", self.dq_agent.id)], limit=1)
+        self.assertEqual((run.state, run.batch_count), ("done", 1), run.error)
+        self.assertTrue(run.since)
         self.assertEqual(run.items_scanned, 1 + events)
         self.assertLess(run.items_scanned, full.items_scanned)
         self.assertEqual(weight.state, "dismissed")
