@@ -291,7 +291,8 @@ class Scope3Dashboard(models.AbstractModel):
         """Extra cards of other add-ons: a list of dicts.
 
         Each card has ``key``, ``name``, ``value`` (a number or text), ``subtitle``, and,
-        to be clickable, ``res_model`` and ``domain`` (opened as a list view). Add-ons
-        extend this method and append their cards to ``super()``'s list.
+        to be clickable, ``res_model`` and ``domain`` (opened as a list view) or
+        ``action`` (the XML id of a window action). Add-ons extend this method and append
+        their cards to ``super()``'s list.
         """
         return []

@@ -100,6 +100,15 @@ class Scope3AgentFinding(models.Model):
     )
     reviewer_id = fields.Many2one("res.users", readonly=True, tracking=True)
     review_date = fields.Datetime(readonly=True)
+    review_approved = fields.Float(
+        string="Approval Share",
+        compute="_compute_review_approved",
+        store=True,
+        aggregator="avg",
+        help="1 for a proposal a person approved, 0 otherwise: averaged over the proposals "
+        "people decided (approved or rejected), per agent and over time, the share of the "
+        "agent's proposals that people approved.",
+    )
     review_note = fields.Text(readonly=True)
     applied_by_agent = fields.Boolean(readonly=True)
     decision_ids = fields.One2many("scope3.agent.decision", "finding_id", string="Decisions")
@@ -140,6 +149,15 @@ class Scope3AgentFinding(models.Model):
     @api.model
     def _selection_subject_ref(self):
         return [(model.model, model.name) for model in self.env["ir.model"].sudo().search([])]
+
+    @api.depends("state", "reviewer_id", "applied_by_agent")
+    def _compute_review_approved(self):
+        for finding in self:
+            finding.review_approved = float(
+                finding.state in ("approved", "applied")
+                and bool(finding.reviewer_id)
+                and not finding.applied_by_agent
+            )
 
     @api.depends("res_model", "res_id")
     def _compute_subject_ref(self):

@@ -1,5 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import api, models
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+#: days of each window of the approval-share card (the last ones, and the ones before)
+APPROVAL_WINDOW_DAYS = 30
 
 
 class Scope3Dashboard(models.AbstractModel):
@@ -31,4 +36,55 @@ class Scope3Dashboard(models.AbstractModel):
                 "domain": domain,
             }
         )
+        cards.append(self._scope3_approval_card(companies))
         return cards
+
+    @api.model
+    def _scope3_approval_card(self, companies):
+        """Share of the agents' proposals that people approved (the others were
+        rejected), over the last 30 days and the 30 before, per agent: a fall says an
+        agent's model drifts. Opens the share week by week, per agent."""
+        Finding = self.env["scope3.agent.finding"]
+        recent_from = fields.Datetime.now() - timedelta(days=APPROVAL_WINDOW_DAYS)
+        base_from = recent_from - timedelta(days=APPROVAL_WINDOW_DAYS)
+        decided = [
+            ("state", "in", ("approved", "applied", "rejected")),
+            ("reviewer_id", "!=", False),
+            ("applied_by_agent", "=", False),
+            ("company_id", "in", companies.ids + [False]),
+        ]
+        windows = {}
+        for window, period in (
+            ("recent", [("review_date", ">=", recent_from)]),
+            ("base", [("review_date", ">=", base_from), ("review_date", "<", recent_from)]),
+        ):
+            windows[window] = {
+                agent: (share, count)
+                for agent, share, count in Finding._read_group(
+                    decided + period,
+                    ["agent_id"],
+                    ["review_approved:avg", "__count"],
+                )
+            }
+        recent = windows["recent"]
+        total = sum(count for _share, count in recent.values())
+        approved = sum(share * count for share, count in recent.values())
+        parts = []
+        for agent in sorted(set(recent) | set(windows["base"]), key=lambda a: a.sequence):
+            now_share = recent.get(agent)
+            before = windows["base"].get(agent)
+            parts.append(
+                self.env._(
+                    "%(agent)s %(share)s (%(before)s before)",
+                    agent=agent.name,
+                    share=f"{now_share[0]:.0%}" if now_share else "-",
+                    before=f"{before[0]:.0%}" if before else "-",
+                )
+            )
+        return {
+            "key": "approvals",
+            "name": self.env._("Proposals approved (%(days)s days)", days=APPROVAL_WINDOW_DAYS),
+            "value": f"{approved / total:.0%}" if total else "-",
+            "subtitle": " · ".join(parts) or self.env._("No proposal decided yet"),
+            "action": "scope3_carbon_agents.scope3_agent_finding_action_approvals",
+        }

@@ -116,6 +116,9 @@ export class Scope3Dashboard extends Component {
     }
 
     openCard(card) {
+        if (card.action) {
+            return this.actionService.doAction(card.action);
+        }
         if (card.res_model) {
             return this.openRecords(card.res_model, card.domain, card.name);
         }
