@@ -71,20 +71,26 @@ class Scope3Dashboard(models.AbstractModel):
         approved = sum(share * count for share, count in recent.values())
         parts = []
         for agent in sorted(set(recent) | set(windows["base"]), key=lambda a: a.sequence):
-            now_share = recent.get(agent)
-            before = windows["base"].get(agent)
+            share = self._scope3_percent(recent.get(agent, (None,))[0])
+            before = self._scope3_percent(windows["base"].get(agent, (None,))[0])
             parts.append(
                 self.env._(
                     "%(agent)s %(share)s (%(before)s before)",
                     agent=agent.name,
-                    share=f"{now_share[0]:.0%}" if now_share else "-",
-                    before=f"{before[0]:.0%}" if before else "-",
+                    share=share,
+                    before=before,
                 )
             )
+        name = self.env._("Proposals approved (%(days)s days)", days=APPROVAL_WINDOW_DAYS)
         return {
             "key": "approvals",
-            "name": self.env._("Proposals approved (%(days)s days)", days=APPROVAL_WINDOW_DAYS),
-            "value": f"{approved / total:.0%}" if total else "-",
+            "name": name,
+            "value": self._scope3_percent(approved / total if total else None),
             "subtitle": " · ".join(parts) or self.env._("No proposal decided yet"),
             "action": "scope3_carbon_agents.scope3_agent_finding_action_approvals",
         }
+
+    @api.model
+    def _scope3_percent(self, share):
+        """A share as a whole percentage, "-" when there is none."""
+        return "-" if share is None else f"{share:.0%}"

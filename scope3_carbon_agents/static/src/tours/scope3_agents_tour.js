@@ -64,6 +64,23 @@ registry.category("web_tour.tours").add("scope3_agents_tour", {
             "The finding is rejected",
             ".o_form_view:has(.o_field_widget[name=state] .o_arrow_button_current[data-value=rejected])"
         ),
+        {
+            content: "Back to the Carbon overview",
+            trigger: ".o_main_navbar [data-menu-xmlid='scope3_carbon.scope3_dashboard_menu']",
+            run: "click",
+        },
+        {
+            content: "The approval share card of the last 30 days",
+            trigger: ".o_scope3_dashboard .o_scope3_card_approvals:contains(%)",
+            async run(helpers) {
+                collectTexts("the overview's approval share");
+                await helpers.click();
+            },
+        },
+        collectStep(
+            "The approval share of the proposals, week by week",
+            ".o_graph_view .o_graph_renderer canvas"
+        ),
         reportTextsStep(),
     ],
 });
