@@ -7,6 +7,7 @@ from . import scope3_agent_data_quality
 from . import scope3_agent_classification
 from . import scope3_agent_remediation
 from . import scope3_agent_policy
+from . import scope3_agent_vendor_rank
 from . import scope3_supplier_data_request
 from . import scope3_activity
 from . import scope3_outbox_event

@@ -296,12 +296,14 @@ class Scope3Agent(models.Model):
         return True, None
 
     @api.model
-    def _scope3_wake(self, kinds):
-        """Wake the crons of the runnable agents of ``kinds`` (an event they care about)."""
+    def _scope3_wake(self, kinds, domain=None):
+        """Wake the crons of the runnable agents of ``kinds`` (an event they care about),
+        restricted to ``domain`` if given."""
         if self._scope3_kill_switch_on():
             return
         agents = self.sudo().search(  # any business user's transaction may wake the agents
             [("kind", "in", list(kinds)), ("paused", "=", False), ("autonomy", "!=", "off")]
+            + (domain or [])
         )
         for cron in agents.cron_id:
             cron._trigger()

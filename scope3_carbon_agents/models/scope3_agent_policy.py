@@ -1,13 +1,16 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from datetime import timedelta
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.scope3_carbon.core.conversion import to_decimal
 
 from ..core import digest
 from ..core.chain import normalise
+
+#: the policy agent's runs rank the top-emitting vendors again when the ranking is older
+RANK_REFRESH = timedelta(minutes=10)
 
 
 class Scope3AgentPolicy(models.AbstractModel):
@@ -87,7 +90,9 @@ class Scope3AgentPolicy(models.AbstractModel):
             "vendor_dq": None,
         }
         if agent.top_vendor_count:
-            inputs["vendor_rank"], inputs["vendor_dq"] = self._policy_vendor_rank(order)
+            inputs["vendor_rank"], inputs["vendor_dq"], inputs["ranked_at"] = (
+                self._policy_vendor_rank(order, agent)
+            )
         return inputs
 
     @api.model
@@ -158,27 +163,126 @@ class Scope3AgentPolicy(models.AbstractModel):
         return line_inputs
 
     @api.model
-    def _policy_vendor_rank(self, order):
-        """Rank of the order's vendor by kg CO2e in the company's ledger over the last 12
-        months, and the vendor's kg-weighted data-quality score (None without scores)."""
+    def _scope3_after_run(self, run):
+        """A run of the policy agent (woken when the ledger changes) ranks the vendors
+        again when the ranking is older than ``RANK_REFRESH`` or for another top count
+        (one grouped query per company), and drops the older rankings."""
+        agent = run.agent_id
+        if agent.top_vendor_count <= 0:
+            return
+        Rank = self.env["scope3.agent.vendor.rank"].sudo()
+        latest = Rank.search([], order="computed_at desc, id desc", limit=1)
+        if (
+            latest
+            and latest.computed_at > fields.Datetime.now() - RANK_REFRESH
+            and latest.top_count == agent.top_vendor_count
+        ):
+            return
+        companies = self.env["res.company"].sudo().search([])
+        ranking = self._policy_rank_vendors(agent, companies)
+        Rank.search([("id", "not in", ranking.ids)]).unlink()
+
+    @api.model
+    def _policy_rank_vendors(self, agent, companies):
+        """Rank the ``top_vendor_count`` top-emitting vendors of each company over the
+        last 12 months (kg CO2e and DQ x kg summed in SQL, no entry read into Python) and
+        store the ranking. A confirmation only ever adds a ranking (two at once add two
+        equal ones); the agent's run drops the older ones."""
+        Rank = self.env["scope3.agent.vendor.rank"].sudo()
         Entry = self.env["scope3.emission.entry"].sudo()
-        date = order.date_order.date()
-        domain = [
-            ("company_id", "=", order.company_id.id),
-            ("date", ">", date - timedelta(days=365)),
-            ("date", "<=", date),
-            ("partner_id", "!=", False),
-        ]
-        # one grouped query: kg and DQ x kg per vendor (no entry read into Python)
+        today = fields.Date.today()
+        date_from = today - timedelta(days=365)
+        now = fields.Datetime.now()
+        vals_list = []
+        for company in companies:
+            totals = Entry._read_group(
+                [
+                    ("company_id", "=", company.id),
+                    ("date", ">", date_from),
+                    ("date", "<=", today),
+                    ("partner_id", "!=", False),
+                ],
+                ["partner_id"],
+                ["co2e_kg:sum", "dq_weighted_kg:sum"],
+            )
+            ranking = sorted(totals, key=lambda row: (-row[1], row[0].id))
+            top = ranking[: max(agent.top_vendor_count, 0)]
+            # an empty ranking is stored too (rank 0, no vendor): "ranked, nobody"
+            rows = [(rank, partner, kg, dq_kg) for rank, (partner, kg, dq_kg) in enumerate(top, 1)]
+            for rank, partner, kg, dq_kg in rows or [(0, Entry.partner_id, 0.0, 0.0)]:
+                vals_list.append(
+                    {
+                        "company_id": company.id,
+                        "partner_id": partner.id,
+                        "rank": rank,
+                        "co2e_kg": kg,
+                        "dq_weighted_kg": dq_kg,
+                        "top_count": agent.top_vendor_count,
+                        "date_from": date_from,
+                        "date_to": today,
+                        "computed_at": now,
+                    }
+                )
+        return Rank.create(vals_list)
+
+    @api.model
+    def _policy_vendor_rank(self, order, agent):
+        """Rank of the order's vendor among the company's top-emitting vendors of the last
+        12 months, its kg-weighted data-quality score (None without scores) and when the
+        ranking was made: one bounded query on the stored ranking. It is made again here
+        when it is from another day or for another top count; else the agent's runs,
+        woken by the attribution, keep it at most ``RANK_REFRESH`` behind the ledger."""
+        company = order.company_id
+        today = fields.Date.today()
+        if order.date_order.date() != today:
+            # a back-dated order: the 12 months before its own date, ranked for it alone
+            return (*self._policy_vendor_rank_on(order, order.date_order.date()), None)
+        Rank = self.env["scope3.agent.vendor.rank"].sudo()
+        rows = Rank.search_fetch(
+            [("company_id", "=", company.id)],
+            [
+                "computed_at",
+                "date_to",
+                "top_count",
+                "rank",
+                "partner_id",
+                "co2e_kg",
+                "dq_weighted_kg",
+            ],
+            order="computed_at desc, id desc",
+            limit=2 * max(agent.top_vendor_count, 1),
+        )
+        latest = rows[:1]
+        if not latest or latest.date_to != today or latest.top_count != agent.top_vendor_count:
+            rows = self._policy_rank_vendors(agent, company)
+            latest = rows[:1]
+        row = rows.filtered(
+            lambda r: r.computed_at == latest.computed_at
+            and r.rank
+            and r.partner_id == order.partner_id
+        )[:1]
+        return (row.rank or None, row._scope3_dq() if row else None, str(latest.computed_at))
+
+    @api.model
+    def _policy_vendor_rank_on(self, order, date):
+        """Rank and kg-weighted DQ score of the order's vendor over the 12 months up to
+        ``date`` (one grouped query; no entry read into Python)."""
+        Entry = self.env["scope3.emission.entry"].sudo()
         totals = Entry._read_group(
-            domain, ["partner_id"], ["co2e_kg:sum", "dq_weighted_kg:sum", "co2e_kg:count"]
+            [
+                ("company_id", "=", order.company_id.id),
+                ("date", ">", date - timedelta(days=365)),
+                ("date", "<=", date),
+                ("partner_id", "!=", False),
+            ],
+            ["partner_id"],
+            ["co2e_kg:sum", "dq_weighted_kg:sum"],
         )
         ranking = sorted(totals, key=lambda row: (-row[1], row[0].id))
-        partner = order.partner_id
-        rank = next((i + 1 for i, row in enumerate(ranking) if row[0] == partner), None)
+        rank = next((i + 1 for i, row in enumerate(ranking) if row[0] == order.partner_id), None)
         dq = None
         if rank:
-            _partner, kg, dq_kg, _count = ranking[rank - 1]
+            _partner, kg, dq_kg = ranking[rank - 1]
             if kg and dq_kg:
                 dq = round(dq_kg / kg, 2)
         return rank, dq

@@ -13,6 +13,7 @@ AGENTS_ACCESS_POLICY = {
     "scope3.agent.finding": {"buyer": "", "user": "r", "auditor": "r", "manager": "rw"},
     "scope3.agent.decision": {"buyer": "", "user": "", "auditor": "r", "manager": "r"},
     "scope3.supplier.data.request": {"buyer": "", "user": "", "auditor": "r", "manager": "rwc"},
+    "scope3.agent.vendor.rank": {"buyer": "", "user": "r", "auditor": "r", "manager": "r"},
 }
 
 

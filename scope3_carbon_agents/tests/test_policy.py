@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import json
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 
@@ -117,6 +117,62 @@ class TestPolicyGuardrail(AgentsCommon):
         self.assertIn(
             "top-3 emitting vendor #1 with data quality 4.0", order.scope3_carbon_hold_reason
         )
+
+    def _age_ranking(self, minutes=11):
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE scope3_agent_vendor_rank "
+            "SET computed_at = computed_at - %s * interval '1 minute'",
+            [minutes],
+        )
+        self.env.invalidate_all()
+
+    def test_vendor_ranking_is_stored_and_refreshed_by_the_run(self):
+        """The top-vendor check reads the stored ranking (one bounded query), made at the
+        first confirmation of the day, and again by a run of the policy agent once it is
+        ten minutes old."""
+        self.policy_agent.write({"top_vendor_count": 3, "top_vendor_dq": 4})
+        Rank = self.env["scope3.agent.vendor.rank"]
+        today = fields.Datetime.now().replace(microsecond=0)
+        history = self.create_order([(self.steel, 100, 1000.0)], date=today)
+        history.with_user(self.plain_buyer).button_confirm()
+        self.run_attribution()
+        # the attribution woke the policy agent
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search_count(
+                [("cron_id", "=", self.policy_agent.cron_id.id)]
+            )
+        )
+        # a run within ten minutes of the ranking (made at the history's confirmation,
+        # before its entries) keeps it
+        first = Rank.search([])
+        self.run_agent(self.policy_agent)
+        self.assertEqual(Rank.search([]), first)
+        self._age_ranking()
+        self.run_agent(self.policy_agent)
+        order = self.create_order([(self.steel, 1, 10.0)], date=today)
+        order.with_user(self.plain_buyer).button_confirm()
+        ranking = Rank.search([("company_id", "=", self.company.id), ("rank", ">", 0)])
+        self.assertIn(self.vendor, ranking.partner_id)
+        self.assertLessEqual(len(ranking), 3)
+        inputs = order.scope3_carbon_finding_id.evidence["inputs"]
+        self.assertEqual(inputs["ranked_at"], str(ranking[0].computed_at))
+        # the ranking of the day is read, not made again: the same rows answer
+        Policy = self.env["scope3.agent.policy"]
+        before = Rank.search_count([])
+        with self.assertQueryCount(1):
+            rank, dq, _day = Policy._policy_vendor_rank(order, self.policy_agent)
+        self.assertEqual(Rank.search_count([]), before)
+        self.assertEqual(
+            (rank, dq), (ranking.filtered(lambda r: r.partner_id == self.vendor).rank, 4.0)
+        )
+        vendor_rank = ranking.filtered(lambda r: r.partner_id == self.vendor).rank
+        # a run of the agent ten minutes later ranks again and keeps only its own ranking
+        self._age_ranking()
+        self.run_agent(self.policy_agent)
+        latest = Rank.search([("company_id", "=", self.company.id)])
+        self.assertFalse(latest & ranking)
+        self.assertEqual(latest.filtered(lambda r: r.partner_id == self.vendor).rank, vendor_rank)
 
 
 @tagged("post_install", "-at_install")
