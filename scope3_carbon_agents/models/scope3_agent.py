@@ -34,6 +34,8 @@ KILL_SWITCH_PARAM = "scope3_carbon_agents.kill_switch"
 #: a change committed by a transaction that started before the last pass may have been
 #: invisible to it: changes this much older than the pass's start still count
 IDLE_MARGIN = timedelta(minutes=10)
+#: a batch counts the subjects left up to this many batches (progress, not a table's size)
+REMAINING_CAP = 10
 #: parameters of each kind, logged with every decision of that kind
 KIND_PARAMS = {
     "data_quality": (
@@ -505,21 +507,28 @@ class Scope3Agent(models.Model):
         resolved = sum(
             run._scope3_resolve_unseen(records, phase["checks"]) for phase, records in walked
         )
+        # what is left, counted up to REMAINING_CAP batches (the cron's progress needs
+        # "more to do", not the size of a table: a batch never counts a whole table)
         remaining = 0
+        cap = REMAINING_CAP * self.batch_size
         if index < len(phases):
             phase = phases[index]
             remaining = (
                 self.env[phase["model"]]
                 .sudo()
                 .with_context(active_test=False)
-                .search_count(self._scope3_phase_domain(phase, run) + [("id", ">", cursor)])
+                .search_count(
+                    self._scope3_phase_domain(phase, run) + [("id", ">", cursor)], limit=cap
+                )
             )
             for later in phases[index + 1 :]:
+                if remaining >= cap:
+                    break
                 remaining += (
                     self.env[later["model"]]
                     .sudo()
                     .with_context(active_test=False)
-                    .search_count(self._scope3_phase_domain(later, run))
+                    .search_count(self._scope3_phase_domain(later, run), limit=cap - remaining)
                 )
         run.write(
             {
