@@ -411,3 +411,20 @@ def test_model_drift_rule():
         "asked a person for 60% of the new subjects lately, 10% before"
         in core.evaluate("model_drift", abstain, {})["summary"]
     )
+
+
+def test_robust_z_min_relative_scale_keeps_a_tight_cluster_together():
+    # spend-based figures of one product in kg CO2e per USD: 2022 spend at the factor's
+    # 0.787, 2023 spend deflated to about 0.7559 (cents of the conversion vary the 4th
+    # decimal): the rounding noise alone makes a tiny MAD, and 0.787 looks like an outlier
+    values = [0.787] * 10 + [0.7558, 0.7559, 0.7559, 0.7559, 0.7560, 0.7559] + [0.7559] * 5
+    scores, median, _scale = core.robust_z_scores(values)
+    assert median == pytest.approx(0.7559, abs=1e-4)
+    assert max(abs(score) for score in scores) > 100
+    # with the data-quality agent's floor (5 % of the median) they are one cluster
+    scores, median, scale = core.robust_z_scores(values, 0.05)
+    assert scale == pytest.approx(0.05 * median)
+    assert max(abs(score) for score in scores) < 1
+    # a figure ten times the others still stands out
+    scores, _median, _scale = core.robust_z_scores(values + [7.87], 0.05)
+    assert scores[-1] > 100

@@ -6,7 +6,7 @@ import numpy as np
 MAD_SCALE = 1.482602218505602
 
 
-def robust_z_scores(values):
+def robust_z_scores(values, min_relative_scale=0.0):
     """Robust z-score of each value: ``(x - median) / (1.4826 * MAD)``.
 
     The median and the median absolute deviation (MAD) are not dragged by the outliers
@@ -15,7 +15,12 @@ def robust_z_scores(values):
     1.2533 (sqrt(pi/2)) is used instead, as Iglewicz and Hoaglin suggest; when that is 0
     too, every value equals the median and all scores are 0.
 
+    With ``min_relative_scale``, the scale is at least that share of ``|median|``: a
+    spread smaller than that is noise (rounding, one price year against another), and
+    a value just off a tight cluster is not an outlier.
+
     :param values: sequence of numbers
+    :param min_relative_scale: smallest scale, as a share of ``|median|``
     :return: ``(scores, median, scale)`` with ``scores`` a list of floats
     """
     data = np.asarray(values, dtype=np.float64)
@@ -26,6 +31,7 @@ def robust_z_scores(values):
     scale = MAD_SCALE * float(np.median(deviations))
     if scale == 0.0:
         scale = 1.2533141373155001 * float(np.mean(deviations))
+    scale = max(scale, min_relative_scale * abs(median))
     if scale == 0.0:
         return [0.0] * int(data.size), median, 0.0
     scores = (data - median) / scale

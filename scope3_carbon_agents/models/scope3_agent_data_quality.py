@@ -7,8 +7,12 @@ from odoo.tools import SQL
 from ..core import robust_z_scores
 
 CONFIRMED = ("purchase", "done")
-#: activities of one product and company the outlier check compares with (the latest)
+#: activities of one product and company the outlier check compares with (a spread sample)
 OUTLIER_SAMPLE = 200
+#: the outlier check's scale is at least this share of the median: figures of one
+#: product within a few percent of each other (spend-based figures of two price years,
+#: cents of a currency conversion) are one cluster, not outliers of each other
+OUTLIER_MIN_RELATIVE_SCALE = 0.05
 
 
 class Scope3AgentDataQuality(models.AbstractModel):
@@ -36,8 +40,8 @@ class Scope3AgentDataQuality(models.AbstractModel):
     Between two full passes (``full_pass_days``), a pass walks only the subjects changed
     since the last complete one: products and partners of activities written since,
     orders and lines written since (every confirmed order when a currency rate changed),
-    activities written since. The outliers of a group are judged against its latest
-    ``OUTLIER_SAMPLE`` activities.
+    activities written since. The outliers of a group are judged against a spread sample of
+    ``OUTLIER_SAMPLE`` of its activities.
     """
 
     _name = "scope3.agent.data.quality"
@@ -359,9 +363,11 @@ class Scope3AgentDataQuality(models.AbstractModel):
         return self._scope3_keep(results)
 
     def _dq_outlier_population(self, activities):
-        """The reference of each (product, company) group of ``activities``: its latest
-        ``OUTLIER_SAMPLE`` attributed activities (one query), plus the batch's own. A
-        batch reads a bounded number of activities whatever the size of the ledger."""
+        """The reference of each (product, company) group of ``activities``: a spread
+        sample of ``OUTLIER_SAMPLE`` of its attributed activities (the ones whose hashed
+        id is smallest: deterministic, and spread over the group's whole history, where
+        the latest ones would all come from one period), plus the batch's own; one query.
+        A batch reads a bounded number of activities whatever the size of the ledger."""
         groups = sorted({(a.product_id.id, a.company_id.id) for a in activities})
         if not groups:
             return activities
@@ -374,7 +380,8 @@ class Scope3AgentDataQuality(models.AbstractModel):
                         SELECT a.id FROM scope3_activity a
                          WHERE a.product_id = g.product_id AND a.company_id = g.company_id
                            AND a.state = 'attributed' AND a.quantity > 0
-                         ORDER BY a.id DESC LIMIT %s) AS sample
+                         ORDER BY mod(a.id::bigint * 2654435761, 4294967296), a.id
+                         LIMIT %s) AS sample
                 """,
                 [product_id for product_id, _c in groups],
                 [company_id for _p, company_id in groups],
@@ -394,7 +401,9 @@ class Scope3AgentDataQuality(models.AbstractModel):
         stats = {}
         for group, rows in groups.items():
             if len(rows) >= agent.min_group_size:
-                _scores, median, scale = robust_z_scores([value for _id, value in rows])
+                _scores, median, scale = robust_z_scores(
+                    [value for _id, value in rows], OUTLIER_MIN_RELATIVE_SCALE
+                )
                 stats[group] = (median, scale, len(rows), dict(rows))
         results = []
         for activity in activities:
