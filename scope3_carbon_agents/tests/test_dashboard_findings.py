@@ -86,7 +86,9 @@ class TestDashboardFindings(AgentsCommon):
         self.assertAlmostEqual(share, 0.75)
         data = self.env["scope3.dashboard"].with_user(self.carbon_user).get_dashboard_data()
         [card] = [card for card in data["cards"] if card["key"] == "approvals"]
-        self.assertEqual(card["action"], "scope3_carbon_agents.scope3_agent_finding_action_approvals")
+        self.assertEqual(
+            card["action"], "scope3_carbon_agents.scope3_agent_finding_action_approvals"
+        )
         # the agent's share: what people decided about its proposals in each window
         windows = {}
         now = fields.Datetime.now()
