@@ -50,24 +50,6 @@ UNMAPPED_NAMES = [
 ]
 
 
-def boot(db, data_dir):
-    sys.path.insert(0, str(shared.ODOO_SRC))
-    import odoo
-
-    odoo.tools.config.parse_config(
-        [
-            "-d",
-            db,
-            f"--addons-path={shared.addons_path()}",
-            f"--data-dir={data_dir}",
-            "--log-level=warn",
-            *shared.db_args(),
-        ]
-    )
-    shared.ensure_database(db, data_dir, "scope3_carbon_agents")
-    return odoo, odoo.modules.registry.Registry(db)
-
-
 def catalogue(registry):
     """Vendors and products of the benchmark (created once)."""
     from odoo import SUPERUSER_ID, api
@@ -254,7 +236,7 @@ def main():
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
     data_dir = tempfile.mkdtemp(prefix="scope3-bench-agents-")
-    odoo, registry = boot(args.db, data_dir)
+    odoo, registry = shared.boot(args.db, data_dir, "scope3_carbon_agents")
     vendor_ids, product_ids = catalogue(registry)
     steps = []
     try:

@@ -76,6 +76,27 @@ def odoo_cmd(db, *extra):
     ]
 
 
+def boot(db, data_dir, module=None):
+    """Odoo configured for ``db`` (warnings only in the log) and its registry; with
+    ``module``, the database is created with it (no demo data) when missing."""
+    sys.path.insert(0, str(ODOO_SRC))
+    import odoo
+
+    odoo.tools.config.parse_config(
+        [
+            "-d",
+            db,
+            f"--addons-path={addons_path()}",
+            f"--data-dir={data_dir}",
+            "--log-level=warn",
+            *db_args(),
+        ]
+    )
+    if module:
+        ensure_database(db, data_dir, module)
+    return odoo, odoo.modules.registry.Registry(db)
+
+
 def ensure_database(db, data_dir, module="scope3_carbon"):
     """Create ``db`` with ``module`` (no demo data) unless it exists; True when created."""
     import odoo

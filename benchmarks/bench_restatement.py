@@ -51,26 +51,9 @@ NEW_VALUES = {
 }
 
 
-def boot(db, data_dir):
-    sys.path.insert(0, str(shared.ODOO_SRC))
-    import odoo
-
-    odoo.tools.config.parse_config(
-        [
-            "-d",
-            db,
-            f"--addons-path={shared.addons_path()}",
-            f"--data-dir={data_dir}",
-            "--log-level=warn",
-            *shared.db_args(),
-        ]
-    )
-    return odoo, odoo.modules.registry.Registry(db)
-
-
 def setup(args):
     """Orders of the benchmark company, confirmed and attributed; prints the counts."""
-    odoo, registry = boot(args.db, args.data_dir)
+    odoo, registry = shared.boot(args.db, args.data_dir)
     from odoo import SUPERUSER_ID, Command, api
 
     n_orders = -(-args.activities // LINES_PER_ORDER)
@@ -175,7 +158,7 @@ def shared_dsn():
 
 def restate(args):
     """Publish, compute, approve, post; prints the measurements of this process."""
-    odoo, registry = boot(args.db, args.data_dir)
+    odoo, registry = shared.boot(args.db, args.data_dir)
     from odoo import SUPERUSER_ID, api
 
     # the restatement runs on one connection of this process: its backend is watched
