@@ -209,7 +209,9 @@ class PurchaseOrderLine(models.Model):
         Activity = self.env["scope3.activity"].sudo()  # activities are maintained by code
         activities = Activity.search([("purchase_line_id", "in", self.ids)])
         by_line = {activity.purchase_line_id: activity for activity in activities}
-        missing = self.filtered(lambda line: line not in by_line)
+        # in line order: the same documents give the same activity ids whatever the order
+        # the events came in
+        missing = self.filtered(lambda line: line not in by_line).sorted("id")
         # set-based: activities are written by code only, and the cron creates thousands
         created = insert_rows(
             Activity,
