@@ -195,18 +195,7 @@ class Scope3AgentPolicy(models.AbstractModel):
         now = fields.Datetime.now()
         vals_list = []
         for company in companies:
-            totals = Entry._read_group(
-                [
-                    ("company_id", "=", company.id),
-                    ("date", ">", date_from),
-                    ("date", "<=", today),
-                    ("partner_id", "!=", False),
-                ],
-                ["partner_id"],
-                ["co2e_kg:sum", "dq_weighted_kg:sum"],
-            )
-            ranking = sorted(totals, key=lambda row: (-row[1], row[0].id))
-            top = ranking[: max(agent.top_vendor_count, 0)]
+            top = self._policy_vendor_totals(company, today)[: max(agent.top_vendor_count, 0)]
             # an empty ranking is stored too (rank 0, no vendor): "ranked, nobody"
             rows = [(rank, partner, kg, dq_kg) for rank, (partner, kg, dq_kg) in enumerate(top, 1)]
             for rank, partner, kg, dq_kg in rows or [(0, Entry.partner_id, 0.0, 0.0)]:
@@ -264,21 +253,30 @@ class Scope3AgentPolicy(models.AbstractModel):
         return (row.rank or None, row._scope3_dq() if row else None, str(latest.computed_at))
 
     @api.model
+    def _policy_vendor_totals(self, company, date):
+        """``(vendor, kg CO2e, DQ x kg)`` of the company's entries over the 12 months up to
+        ``date``, top emitter first (one grouped query; no entry read into Python)."""
+        totals = (
+            self.env["scope3.emission.entry"]
+            .sudo()
+            ._read_group(
+                [
+                    ("company_id", "=", company.id),
+                    ("date", ">", date - timedelta(days=365)),
+                    ("date", "<=", date),
+                    ("partner_id", "!=", False),
+                ],
+                ["partner_id"],
+                ["co2e_kg:sum", "dq_weighted_kg:sum"],
+            )
+        )
+        return sorted(totals, key=lambda row: (-row[1], row[0].id))
+
+    @api.model
     def _policy_vendor_rank_on(self, order, date):
         """Rank and kg-weighted DQ score of the order's vendor over the 12 months up to
         ``date`` (one grouped query; no entry read into Python)."""
-        Entry = self.env["scope3.emission.entry"].sudo()
-        totals = Entry._read_group(
-            [
-                ("company_id", "=", order.company_id.id),
-                ("date", ">", date - timedelta(days=365)),
-                ("date", "<=", date),
-                ("partner_id", "!=", False),
-            ],
-            ["partner_id"],
-            ["co2e_kg:sum", "dq_weighted_kg:sum"],
-        )
-        ranking = sorted(totals, key=lambda row: (-row[1], row[0].id))
+        ranking = self._policy_vendor_totals(order.company_id, date)
         rank = next((i + 1 for i, row in enumerate(ranking) if row[0] == order.partner_id), None)
         dq = None
         if rank:
