@@ -1,5 +1,6 @@
 """Tests of the plain-Python calculation core (no database, no Odoo)."""
 
+import dataclasses
 import json
 import sys
 from decimal import Decimal
@@ -279,6 +280,42 @@ def test_tonne_km_hgv():
     assert core.replay(json.loads(core.canonical_json(trace_wtw))) == co2e_wtw
 
 
+def test_figure_only_is_the_traced_figure():
+    """Live estimates and guardrails take the figure without its trace: the same figure.
+
+    EPA v1.3 NAICS 331110 (0.787, with margins): 9,000 EUR of 2024 at 0.9 EUR/USD,
+    deflated to 2022 USD with CPI-U = 7,342.285 kg; DESNZ 2025 HGV average laden
+    (0.10163 + WTT 0.02359): 2,000 t.km well-to-wheel = 250.440 kg.
+    """
+    spend = core.SpendInput(
+        amount=Decimal("9000"),
+        currency="EUR",
+        date="2024-03-01",
+        rate=Decimal("0.9"),
+        factor_rate=Decimal("1"),
+        company_currency="USD",
+        price_index=cpi(2024),
+    )
+    figure = core.figure_only(core.compute_spend_based, spend, steel_factor())
+    assert figure == Decimal("7342.285")
+    assert figure == core.compute_spend_based(spend, steel_factor(), SUBJECT)[0]
+    qty = core.QuantityInput(
+        quantity=Decimal("2000"), unit="t.km", date="2025-06-01", well_to_wheel=True
+    )
+    figure = core.figure_only(core.compute_activity_based, qty, hgv_factor())
+    assert figure == Decimal("250.440")
+    assert figure == core.compute_activity_based(qty, hgv_factor(), SUBJECT)[0]
+    # the checks hold without the trace too
+    with pytest.raises(core.CalculationError, match="negative"):
+        core.figure_only(core.compute_spend_based, spend, steel_factor(value=Decimal("-1")))
+    with pytest.raises(core.CalculationError, match="not a finite"):
+        core.figure_only(
+            core.compute_spend_based,
+            core.SpendInput(amount=Decimal("NaN"), currency="USD", date="2024-03-01"),
+            steel_factor(),
+        )
+
+
 def test_uom_ratio_odoo_convention():
     # Odoo factors relative to the reference unit (kg): t = 0.001, g = 1000
     assert core.uom_ratio(Decimal("0.001"), 1) == Decimal("1000")  # 1 t = 1000 kg
@@ -371,3 +408,14 @@ def test_non_finite_inputs_are_refused():
     calculation.check_finite({"a": [1, calculation.Decimal("2.5")]}, 3.0)
     with pytest.raises(calculation.CalculationError, match=r"dict.a\[1\]"):
         calculation.check_finite({"a": [1, float("nan")]})
+    # nested dataclasses are named by their path; a factor is refused when it is made
+    bad_index = core.SpendInput(
+        amount=1,
+        currency="USD",
+        date="2024-03-01",
+        price_index=dataclasses.replace(cpi(2024), spend_index=Decimal("NaN")),
+    )
+    with pytest.raises(calculation.CalculationError, match=r"SpendInput.price_index.spend_index"):
+        calculation.check_finite(bad_index)
+    with pytest.raises(calculation.CalculationError, match=r"FactorInput.value is not a finite"):
+        steel_factor(value=Decimal("Infinity"))

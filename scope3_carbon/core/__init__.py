@@ -17,6 +17,7 @@ from .calculation import (
     compute_activity_based,
     compute_spend_based,
     compute_stated,
+    figure_only,
     reverse,
 )
 from .conversion import convert_currency, deflate, tonne_km, uom_ratio
@@ -47,6 +48,7 @@ __all__ = [
     "compute_allocated",
     "compute_spend_based",
     "compute_stated",
+    "figure_only",
     "convert_currency",
     "deflate",
     "redact_supplier_inputs",

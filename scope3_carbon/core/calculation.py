@@ -52,6 +52,10 @@ class FactorInput:
     data_year: int | None = None
     region: str | None = None
 
+    def __post_init__(self):
+        # checked once when made: a batch computes many lines with the same factor
+        check_finite(self)
+
     def as_trace(self, well_to_wheel=False):
         trace = {
             "id": self.factor_id,
@@ -191,30 +195,46 @@ def check_finite(*inputs):
 
     :raise CalculationError: naming the first non-finite value found
     """
-
-    def walk(value, path):
-        if isinstance(value, bool) or value is None or isinstance(value, str):
-            return
-        if isinstance(value, Decimal | float | int):
-            if not Decimal(value).is_finite():
-                raise CalculationError(f"{path} is not a finite number ({value})")
-            return
-        if is_dataclass(value):
-            for item in fields(value):
-                walk(getattr(value, item.name), f"{path}.{item.name}")
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                walk(item, f"{path}.{key}")
-        elif isinstance(value, list | tuple):
-            for index, item in enumerate(value):
-                walk(item, f"{path}[{index}]")
-
     for value in inputs:
-        walk(value, type(value).__name__)
+        found = _non_finite(value)
+        if found:
+            suffix, bad = found
+            raise CalculationError(f"{type(value).__name__}{suffix} is not a finite number ({bad})")
+
+
+#: field names of each dataclass type walked by ``check_finite``
+_FIELD_NAMES = {}
+
+
+def _non_finite(value):
+    """``(path suffix, value)`` of the first non-finite number in ``value``, or None. The
+    path is only written when one is found (every activity goes through here)."""
+    if value is None or isinstance(value, bool | str | int):
+        return None
+    if isinstance(value, Decimal | float):
+        return None if Decimal(value).is_finite() else ("", value)
+    if is_dataclass(value):
+        names = _FIELD_NAMES.get(type(value))
+        if names is None:
+            names = _FIELD_NAMES[type(value)] = tuple(item.name for item in fields(value))
+        items, label = ((name, getattr(value, name)) for name in names), ".{}"
+    elif isinstance(value, dict):
+        items, label = value.items(), ".{}"
+    elif isinstance(value, list | tuple):
+        items, label = enumerate(value), "[{}]"
+    else:
+        return None
+    for key, item in items:
+        if item is None or isinstance(item, bool | str | int):
+            continue
+        found = _non_finite(item)
+        if found:
+            return label.format(key) + found[0], found[1]
+    return None
 
 
 def _check_factor(factor):
-    check_finite(factor)
+    # a FactorInput is finite once made (see FactorInput.__post_init__)
     value = to_decimal(factor.value)
     if value < 0:
         raise CalculationError(f"factor {factor.key} has a negative value {value}")
@@ -256,16 +276,11 @@ def compute_spend_based(spend, factor, subject):
     :param dict subject: identifiers of what is computed (activity, document, line)
     :return: ``(co2e_kg, trace)``
     """
-    check_finite(spend)
-    value = _check_factor(factor)
     amount = to_decimal(spend.amount)
+    converted, deflated, co2e = _spend_based(spend, factor)
     if spend.currency == factor.currency:
-        converted = amount
         conversion = {"from": spend.currency, "to": factor.currency, "rule": "same currency"}
     else:
-        converted = convert_currency(
-            amount, spend.rate, spend.factor_rate, spend.factor_currency_rounding
-        )
         conversion = {
             "from": spend.currency,
             "to": factor.currency,
@@ -280,14 +295,8 @@ def compute_spend_based(spend, factor, subject):
             "amount": _fmt(converted),
         }
     trace_inputs = {"amount": _fmt(amount), "currency": spend.currency, "date": spend.date}
-    deflated = converted
     if spend.price_index is not None:
-        index = spend.price_index
-        deflated = deflate(
-            converted, index.factor_index, index.spend_index, spend.factor_currency_rounding
-        )
-        trace_inputs["price_index"] = index.as_trace()
-    co2e = _round_co2e(deflated * value)
+        trace_inputs["price_index"] = spend.price_index.as_trace()
     trace = {
         "schema": TRACE_SCHEMA,
         "method": "spend_based",
@@ -306,6 +315,51 @@ def compute_spend_based(spend, factor, subject):
     return co2e, trace
 
 
+def _spend_based(spend, factor):
+    """``(spend in the factor currency, in its price year, kg CO2e)``: the arithmetic of
+    :func:`compute_spend_based`, without its trace."""
+    check_finite(spend)
+    value = _check_factor(factor)
+    amount = to_decimal(spend.amount)
+    if spend.currency == factor.currency:
+        converted = amount
+    else:
+        converted = convert_currency(
+            amount, spend.rate, spend.factor_rate, spend.factor_currency_rounding
+        )
+    deflated = converted
+    if spend.price_index is not None:
+        index = spend.price_index
+        deflated = deflate(
+            converted, index.factor_index, index.spend_index, spend.factor_currency_rounding
+        )
+    return converted, deflated, _round_co2e(deflated * value)
+
+
+def _activity_based(quantity, factor):
+    """``(quantity in the factor unit, kg CO2e per unit, well-to-wheel?, kg CO2e)``: the
+    arithmetic of :func:`compute_activity_based`, without its trace."""
+    check_finite(quantity)
+    value = _check_factor(factor)
+    in_factor_unit = to_decimal(quantity.quantity) * to_decimal(quantity.to_factor_unit)
+    per_unit = value
+    wtw = quantity.well_to_wheel and factor.wtt_value is not None
+    if wtw:
+        per_unit = value + to_decimal(factor.wtt_value)
+    return in_factor_unit, per_unit, wtw, _round_co2e(in_factor_unit * per_unit)
+
+
+def figure_only(compute, inputs, factor):
+    """kg CO2e that ``compute`` (:func:`compute_spend_based` or
+    :func:`compute_activity_based`) gives for these inputs, by the same arithmetic,
+    without building its trace (live estimates, guardrails: nothing is recorded)."""
+    if compute is compute_spend_based:
+        return _spend_based(inputs, factor)[2]
+    if compute is compute_activity_based:
+        return _activity_based(inputs, factor)[3]
+    raise CalculationError(f"no figure-only form of {compute.__name__}")
+
+
 def compute_activity_based(quantity, factor, subject):
     """kg CO2e = quantity in the factor's unit x (factor value [+ WTT value]).
 
@@ -314,16 +368,9 @@ def compute_activity_based(quantity, factor, subject):
     says). With ``well_to_wheel`` the factor's well-to-tank companion is added (ISO
     14083 / GLEC: well-to-wheel = tank-to-wheel + well-to-tank).
     """
-    check_finite(quantity)
-    value = _check_factor(factor)
     qty = to_decimal(quantity.quantity)
     ratio = to_decimal(quantity.to_factor_unit)
-    in_factor_unit = qty * ratio
-    per_unit = value
-    wtw = quantity.well_to_wheel and factor.wtt_value is not None
-    if wtw:
-        per_unit = value + to_decimal(factor.wtt_value)
-    co2e = _round_co2e(in_factor_unit * per_unit)
+    in_factor_unit, _per_unit, wtw, co2e = _activity_based(quantity, factor)
     trace = {
         "schema": TRACE_SCHEMA,
         "method": "activity_based",
