@@ -154,12 +154,13 @@ class ResCompany(models.Model):
         root = self.root_id
         result = {}
         for currency in currencies:
-            rate = self.env["res.currency.rate"].search(
+            rate = self.env["res.currency.rate"].search_fetch(
                 [
                     ("currency_id", "=", currency.id),
                     ("name", "<=", date),
                     ("company_id", "in", [root.id, False]),
                 ],
+                ["rate", "name"],
                 order="company_id.id, name desc",
                 limit=1,
             )
@@ -178,6 +179,20 @@ class ResCompany(models.Model):
                     )
                 )
         return result
+
+    def _scope3_country_code(self):
+        """ISO code of the company's country (the region of its activities, for data
+        quality). ``country_id`` is computed at each read from the partner's contact
+        address (``address_get``); the company's partner is that contact unless its type
+        says otherwise, so its country is read directly then."""
+        self.ensure_one()
+        # two columns, not the partner's and the country's whole rows
+        partner = self.partner_id
+        partner.fetch(["type", "country_id"])
+        if partner.type == "contact":
+            partner.country_id.fetch(["code"])
+            return partner.country_id.code
+        return self.country_id.code
 
     def _scope3_rates_getter(self, date):
         """A memoised ``currency -> (rate, rate date)`` lookup for this company on ``date``

@@ -658,7 +658,7 @@ class Scope3Activity(models.Model):
     # Estimation: first usable candidate of the resolution chain -> figure and trace
     # ------------------------------------------------------------------------------------
     @api.model
-    def _scope3_estimate(self, source, candidates, path, rates):
+    def _scope3_estimate(self, source, candidates, path, rates, trace=True):
         """Figure of an activity from the first usable factor candidate.
 
         :param dict source: ``company``, ``date``, ``amount``, ``currency``, ``quantity``,
@@ -671,8 +671,12 @@ class Scope3Activity(models.Model):
             data quality)
         :param list path: levels already tried; extended with what is tried here
         :param rates: callable currency -> (Decimal rate, rate date) for ``source["date"]``
+        :param bool trace: False for a figure that is shown, not recorded (live estimate,
+            guardrail): the same candidate and arithmetic, without the trace and entry
+            values
         :return: dict (``co2e``, ``trace``, ``level``, ``entry_vals``) or None when no
-            candidate is usable (``path`` then says why)
+            candidate is usable (``path`` then says why); without ``trace``: ``co2e``,
+            ``level``, ``factor``, ``footprint`` and ``dq_score``
         """
         company = source["company"]
         for candidate in candidates:
@@ -704,9 +708,12 @@ class Scope3Activity(models.Model):
                 continue
             path.append({"level": candidate["level"], "key": key, "found": True})
             factor_input, quantity_or_spend, compute = figure
-            basis = self._scope3_basis(company, candidate, factor_input)
-            subject = dict(source["subject"], resolution_path=path, basis=basis)
-            co2e, trace = compute(quantity_or_spend, factor_input, subject)
+            if trace:
+                basis = self._scope3_basis(company, candidate, factor_input)
+                subject = dict(source["subject"], resolution_path=path, basis=basis)
+                co2e, figure_trace = compute(quantity_or_spend, factor_input, subject)
+            else:
+                co2e = calculation.figure_only(compute, quantity_or_spend, factor_input)
             dq = dataquality.assess(
                 candidate["level"],
                 # a factor stated by the company (not a published one) is rated as such
@@ -714,19 +721,28 @@ class Scope3Activity(models.Model):
                 activity_year=source["date"].year,
                 data_year=factor_input.data_year,
                 factor_region=factor_input.region,
-                activity_region=company.country_id.code,
+                activity_region=company._scope3_country_code(),
                 primary_share=record.primary_data_share if candidate.get("footprint") else None,
                 verified=bool(candidate.get("footprint") and record.verified),
                 dqr=record.dqr if candidate.get("footprint") else None,
             )
-            trace["data_quality"] = dq
-            result = trace["result"]
+            if not trace:
+                return {
+                    "co2e": co2e,
+                    "level": candidate["level"],
+                    "factor": candidate.get("factor") or self.env["scope3.factor"],
+                    "footprint": candidate.get("footprint")
+                    or self.env["scope3.supplier.footprint"],
+                    "dq_score": dq["score"],
+                }
+            figure_trace["data_quality"] = dq
+            result = figure_trace["result"]
             quantity = result.get("spend_in_factor_price_year") or result.get(
                 "quantity_in_factor_unit"
             )
             return {
                 "co2e": co2e,
-                "trace": trace,
+                "trace": figure_trace,
                 "level": candidate["level"],
                 "factor": candidate.get("factor") or self.env["scope3.factor"],
                 "entry_vals": {
@@ -778,16 +794,15 @@ class Scope3Activity(models.Model):
             rates = company._scope3_rates_getter(date)
             for index, (candidates, path, _rule) in zip(indexes, resolved, strict=True):
                 try:
-                    estimate = self._scope3_estimate(sources[index], candidates, path, rates)
+                    estimate = self._scope3_estimate(
+                        sources[index], candidates, path, rates, trace=False
+                    )
                 except UserError:
                     # e.g. no exchange rate yet for the date: no estimate; the attribution
                     # of the confirmed document says what is missing
                     continue
                 if estimate:
-                    results[index] = (
-                        float(estimate["co2e"]),
-                        estimate["entry_vals"]["dq_score"],
-                    )
+                    results[index] = (float(estimate["co2e"]), estimate["dq_score"])
         return results
 
     @api.model
@@ -814,6 +829,28 @@ class Scope3Activity(models.Model):
     @api.model
     def _scope3_spend_figure(self, source, candidate, rates):
         factor = candidate["factor"]
+        currency = source["currency"]
+        # what does not depend on the line: once per factor, currency and date in a batch
+        memo = rates.__dict__.setdefault("spend_contexts", {})
+        key = (
+            factor.id,
+            candidate["level"],
+            currency.id,
+            source["company"].id,
+            source["date"],
+            candidate.get("settings"),
+        )
+        if key not in memo:
+            memo[key] = self._scope3_spend_context(source, candidate, rates)
+        context, factor_input = memo[key]
+        spend = calculation.SpendInput(amount=to_decimal(source["amount"]), **context)
+        return factor_input, spend, calculation.compute_spend_based
+
+    @api.model
+    def _scope3_spend_context(self, source, candidate, rates):
+        """The ``SpendInput`` values other than the amount, and the factor input, of a
+        spend-based candidate: rates, price index and factor snapshot."""
+        factor = candidate["factor"]
         factor_set = factor.set_id
         company = source["company"]
         currency = source["currency"]
@@ -821,24 +858,23 @@ class Scope3Activity(models.Model):
         rate, rate_date = rates(currency)
         factor_rate, factor_rate_date = rates(factor_currency)
         margins = self._scope3_settings(company, candidate).margins
-        spend = calculation.SpendInput(
-            amount=to_decimal(source["amount"]),
-            currency=currency.name,
-            date=str(source["date"]),
-            rate=rate,
-            rate_date=rate_date,
-            factor_rate=factor_rate,
-            factor_rate_date=factor_rate_date,
-            company_currency=company.currency_id.name,
-            factor_currency_rounding=to_decimal(factor_currency.rounding),
-            price_index=self._scope3_deflation(
+        context = {
+            "currency": currency.name,
+            "date": str(source["date"]),
+            "rate": rate,
+            "rate_date": rate_date,
+            "factor_rate": factor_rate,
+            "factor_rate_date": factor_rate_date,
+            "company_currency": company.currency_id.name,
+            "factor_currency_rounding": to_decimal(factor_currency.rounding),
+            "price_index": self._scope3_deflation(
                 rates, factor_currency, source["date"].year, factor_set.price_year
             ),
-        )
+        }
         factor_input = factor._scope3_factor_input(
             candidate["level"], currency_name=factor_currency.name, margins=margins
         )
-        return factor_input, spend, calculation.compute_spend_based
+        return context, factor_input
 
     @api.model
     def _scope3_deflation(self, rates, currency, spend_year, price_year):

@@ -6,6 +6,23 @@ from ..core import calculation
 from ..core.conversion import to_decimal
 from .scope3_factor_set import changed_field_names
 
+#: the fields ``_scope3_factor_input`` reads: fetched with the factors a batch resolves to
+FACTOR_INPUT_FIELDS = [
+    "set_id",
+    "key_type",
+    "key",
+    "name",
+    "value",
+    "value_without_margins",
+    "unit",
+    "uom_id",
+    "uom_code",
+    "wtt_factor_id",
+    "basis",
+    "data_year",
+    "region",
+]
+
 
 class Scope3Factor(models.Model):
     """One row of a factor set: kg CO2e per unit of activity or spend for one key."""
@@ -183,12 +200,14 @@ class Scope3Factor(models.Model):
         """Factors of ``factor_set`` for ``keys``, as a dict key -> factor."""
         if not keys:
             return {}
-        factors = self.search(
+        factors = self.search_fetch(
             [
                 ("set_id", "=", factor_set.id),
                 ("key_type", "=", key_type),
                 ("key", "in", list(keys)),
-            ]
+            ],
+            FACTOR_INPUT_FIELDS,
+            order="id",  # one row per key in a set: no join for the set's order
         )
         return {factor.key: factor for factor in factors}
 

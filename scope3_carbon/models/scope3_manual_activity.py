@@ -503,7 +503,7 @@ class Scope3ManualActivity(models.Model):
             "stated",
             activity_year=self.date.year,
             data_year=(self.period_end or self.date).year,
-            activity_region=company.country_id.code,
+            activity_region=company._scope3_country_code(),
         )
         trace["data_quality"] = dq
         return {

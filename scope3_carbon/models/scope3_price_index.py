@@ -45,7 +45,11 @@ class Scope3PriceIndex(models.Model):
         ``factor_year`` units, or None when the years are equal."""
         if not factor_year or spend_year == factor_year:
             return None
-        rows = self.search([("currency_id", "=", currency.id)])
+        rows = self.search_fetch(
+            [("currency_id", "=", currency.id)],
+            ["name", "year", "value", "release", "source"],
+            order="year desc, id",
+        )
         if not rows:
             raise UserError(
                 self.env._(

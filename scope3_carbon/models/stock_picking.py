@@ -696,7 +696,7 @@ class StockPicking(models.Model):
             activity_year=date.year,
             data_year=factor_input.data_year,
             factor_region=factor_input.region,
-            activity_region=company.country_id.code,
+            activity_region=company._scope3_country_code(),
             estimated_quantity=options.get("estimated_distance", False),
         )
         trace["data_quality"] = dq
