@@ -79,6 +79,8 @@ class PurchaseOrder(models.Model):
     # ------------------------------------------------------------------------------------
     def _scope3_policy_evaluate(self):
         """Evaluate the carbon guardrails of these orders before their confirmation."""
+        if not self:
+            return
         Policy = self.env["scope3.agent.policy"]
         agent = Policy._policy_agent()
         if not agent or not (agent.intensity_threshold > 0 or agent.top_vendor_count > 0):

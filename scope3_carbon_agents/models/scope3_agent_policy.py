@@ -8,6 +8,7 @@ from odoo.addons.scope3_carbon.core.conversion import to_decimal
 
 from ..core import digest
 from ..core.chain import normalise
+from .scope3_agent import KIND_PARAMS
 
 #: the policy agent's runs rank the top-emitting vendors again when the ranking is older
 RANK_REFRESH = timedelta(minutes=10)
@@ -63,7 +64,11 @@ class Scope3AgentPolicy(models.AbstractModel):
         agent = (
             self.env["scope3.agent"]
             .sudo()  # the guardrail applies to every purchase user
-            .search([("kind", "=", "policy")], limit=1)
+            .search_fetch(
+                [("kind", "=", "policy")],
+                ["code", "kind", "active", "paused", "autonomy", *KIND_PARAMS["policy"]],
+                limit=1,
+            )
         )
         if not agent or not agent._scope3_runnable()[0]:
             return self.env["scope3.agent"]
@@ -80,7 +85,9 @@ class Scope3AgentPolicy(models.AbstractModel):
         if agent.intensity_threshold <= 0:
             # only the vendor check is on: no line needs an estimate
             lines = lines.browse()
-        line_inputs = self._policy_line_inputs(order, lines) if lines else []
+        line_inputs = (
+            self._policy_line_inputs(order, lines, agent.intensity_threshold) if lines else []
+        )
         inputs = {
             "order": order.name,
             "currency": company.currency_id.name,
@@ -96,8 +103,9 @@ class Scope3AgentPolicy(models.AbstractModel):
         return inputs
 
     @api.model
-    def _policy_line_inputs(self, order, lines):
-        """Each line's estimated kg CO2e and kg CO2e per unit of company currency."""
+    def _policy_line_inputs(self, order, lines, threshold):
+        """Each line's estimated kg CO2e and kg CO2e per unit of company currency; the
+        lines above ``threshold`` (kg CO2e per unit) are named, for the reason."""
         company = order.company_id.sudo()
         date = order.date_order.date()
         Factor = self.env["scope3.factor"].sudo()
@@ -135,28 +143,27 @@ class Scope3AgentPolicy(models.AbstractModel):
                 "subject": {"document": "purchase.order", "line_id": line.id, "stage": "policy"},
             }
             try:
-                estimate = Activity._scope3_estimate(source, candidates, path, rates)
+                estimate = Activity._scope3_estimate(source, candidates, path, rates, trace=False)
                 rate = rates(line.currency_id)[0]
             except UserError:
                 estimate = None  # e.g. no currency rate: the data-quality agent flags it
             if not estimate:
                 continue
             amount = to_decimal(line.price_subtotal) / to_decimal(rate)
+            intensity = round(float(to_decimal(estimate["co2e"]) / amount), 6)
             line_inputs.append(
                 {
-                    "name": line.product_id.display_name,
                     "line": line.id,
+                    "product": line.product_id.id,
                     "co2e_kg": float(estimate["co2e"]),
                     "level": estimate["level"],
-                    "intensity": round(float(to_decimal(estimate["co2e"]) / amount), 6),
+                    "intensity": intensity,
                 }
             )
-            footprint = (
-                self.env["scope3.supplier.footprint"]
-                .sudo()
-                .browse(estimate["entry_vals"].get("supplier_footprint_id"))
-            )
-            if footprint.is_confidential:
+            if intensity > threshold:
+                # named in the guardrail's reason (the other lines are not)
+                line_inputs[-1]["name"] = line.product_id.display_name
+            if estimate["footprint"].is_confidential:
                 # the reason is shown on the order to its buyer: without the intensity
                 # (with the line's amount, it gives the supplier's confidential footprint)
                 line_inputs[-1]["confidential"] = True
