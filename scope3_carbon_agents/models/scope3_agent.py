@@ -36,6 +36,10 @@ KILL_SWITCH_PARAM = "scope3_carbon_agents.kill_switch"
 IDLE_MARGIN = timedelta(minutes=10)
 #: a batch counts the subjects left up to this many batches (progress, not a table's size)
 REMAINING_CAP = 10
+#: a wake-up runs the agent this long after the change that woke it, once for all the
+#: changes of that window: a burst of attributions wakes each agent once, and the
+#: attribution cron never waits behind the agents on a busy cron thread
+WAKE_DELAY = timedelta(seconds=30)
 #: parameters of each kind, logged with every decision of that kind
 KIND_PARAMS = {
     "data_quality": (
@@ -300,15 +304,26 @@ class Scope3Agent(models.Model):
     @api.model
     def _scope3_wake(self, kinds, domain=None):
         """Wake the crons of the runnable agents of ``kinds`` (an event they care about),
-        restricted to ``domain`` if given."""
+        restricted to ``domain`` if given: each runs ``WAKE_DELAY`` from now, unless it
+        is already due to run after now (one run for a burst of changes)."""
         if self._scope3_kill_switch_on():
             return
         agents = self.sudo().search(  # any business user's transaction may wake the agents
             [("kind", "in", list(kinds)), ("paused", "=", False), ("autonomy", "!=", "off")]
             + (domain or [])
         )
-        for cron in agents.cron_id:
-            cron._trigger()
+        if not agents.cron_id:
+            return
+        now = fields.Datetime.now()
+        # a cron already due to run after now will see this change too
+        woken = (
+            self.env["ir.cron.trigger"]
+            .sudo()
+            .search([("cron_id", "in", agents.cron_id.ids), ("call_at", ">", now)])
+            .cron_id
+        )
+        for cron in agents.cron_id - woken:
+            cron._trigger(now + WAKE_DELAY)
 
     def _scope3_params(self):
         self.ensure_one()

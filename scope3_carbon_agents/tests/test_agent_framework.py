@@ -7,6 +7,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from ..models.scope3_agent import WAKE_DELAY
 from .common import AgentsCommon
 
 AGENT_LOGGER = "odoo.addons.scope3_carbon_agents.models.scope3_agent"
@@ -48,12 +49,23 @@ class TestAgentFramework(AgentsCommon):
         self.assertEqual(new.cron_id.code, f"model._cron_run_agent({new.id})")
 
     def test_attribution_wakes_agents(self):
+        """An attribution wakes each watching agent once, WAKE_DELAY later; the next ones
+        of the same window find it due and add nothing (a burst wakes it once)."""
         Trigger = self.env["ir.cron.trigger"]
         crons = self.dq_agent.cron_id | self.cls_agent.cron_id
-        before = Trigger.search_count([("cron_id", "in", crons.ids)])
+        Trigger.search([("cron_id", "in", crons.ids)]).unlink()
+        start = fields.Datetime.now()
         self.confirm(self.create_order([(self.steel, 1, 10.0)]))
         self.run_attribution()
-        self.assertEqual(Trigger.search_count([("cron_id", "in", crons.ids)]), before + 2)
+        triggers = Trigger.search([("cron_id", "in", crons.ids)])
+        self.assertEqual(triggers.cron_id, crons)
+        self.assertEqual(len(triggers), 2)
+        for trigger in triggers:
+            self.assertGreaterEqual(trigger.call_at, start + WAKE_DELAY)
+            self.assertLessEqual(trigger.call_at, fields.Datetime.now() + WAKE_DELAY)
+        self.confirm(self.create_order([(self.steel, 2, 10.0)]))
+        self.run_attribution()
+        self.assertEqual(Trigger.search([("cron_id", "in", crons.ids)]), triggers)
         # a paused agent is not woken
         self.cls_agent.action_pause()
         before = Trigger.search_count([("cron_id", "=", self.cls_agent.cron_id.id)])
