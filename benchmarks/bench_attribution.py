@@ -10,10 +10,10 @@ Prints one JSON document on stdout. Three measurements on a dedicated database
    included). The cron does not run meanwhile.
 2. **attribution throughput**: the pending events of (1) processed by the cron method in
    batches, one commit per batch as the cron does; lines per second.
-3. **confirm -> entry latency**: an Odoo server is started (threaded, one cron thread,
-   loopback) and N more orders are confirmed one by one; for each order the time from
-   the commit of its confirmation to the moment its event is seen processed (polled
-   every 20 ms); p50 / p95 / max.
+3. **confirm -> entry latency**: an Odoo server is started (threaded, one cron thread
+   unless ``--cron-threads``, loopback) and N more orders are confirmed one by one; for
+   each order the time from the commit of its confirmation to the moment its event is
+   seen processed (polled every 20 ms); p50 / p95 / max.
 
 With ``--with-agents`` the database holds scope3_carbon_agents too, as installed (the
 policy agent's carbon guardrails are off until a manager sets a threshold). With
@@ -24,7 +24,7 @@ run with the guardrails off, so the ratio is the cost of capture and guardrails 
 over Odoo's own confirmation.
 
 Usage: python benchmarks/bench_attribution.py [--orders 200] [--lines 20] [--with-agents]
-       [--guardrails] [--db NAME]
+       [--guardrails] [--cron-threads 1] [--db NAME]
 Run it with the project's virtualenv (``make bench``); ODOO_SRC locates Odoo.
 """
 
@@ -227,7 +227,7 @@ def process_all(registry, uid):
     return time.perf_counter() - start, batches
 
 
-def start_server(db, data_dir, log_path):
+def start_server(db, data_dir, log_path, cron_threads=1):
     port = free_port()
     log = open(log_path, "w")  # noqa: SIM115 - closed when the server stops
     proc = subprocess.Popen(
@@ -236,7 +236,7 @@ def start_server(db, data_dir, log_path):
             "--http-interface=127.0.0.1",
             f"--http-port={port}",
             "--workers=0",
-            "--max-cron-threads=1",
+            f"--max-cron-threads={cron_threads}",
             f"--data-dir={data_dir}",
             "--log-level=info",
         ),
@@ -305,6 +305,12 @@ def main():
     parser.add_argument("--lines", type=int, default=20)
     parser.add_argument("--db", default=os.environ.get("BENCH_DB", "scope3_bench"))
     parser.add_argument("--keep-db", action="store_true", help="do not drop the database")
+    parser.add_argument(
+        "--cron-threads",
+        type=int,
+        default=1,
+        help="cron threads of the latency server (Odoo's default is 2)",
+    )
     parser.add_argument(
         "--with-agents",
         action="store_true",
@@ -384,7 +390,7 @@ def main():
 
     # 3. latency with a running server and its cron thread
     log_path = os.path.join(data_dir, "odoo-server.log")
-    proc, log = start_server(args.db, data_dir, log_path)
+    proc, log = start_server(args.db, data_dir, log_path, args.cron_threads)
     try:
         time.sleep(2)  # let the cron thread start listening
         latencies, missing = measure_latency(registry, latency_ids, uid, registry.cursor)
@@ -405,6 +411,7 @@ def main():
         "with_agents": args.with_agents,
         "guardrails": args.guardrails,
         "lines_per_order": args.lines,
+        "latency_cron_threads": args.cron_threads,
         "database_created": created,
         "confirm_capture_disabled_s": round(t_off, 3),
         "confirm_capture_enabled_s": round(t_on, 3),
