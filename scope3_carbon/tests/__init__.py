@@ -37,3 +37,4 @@ from . import test_translations_rendered
 from . import test_analysis_measures
 from . import test_activity_message
 from . import test_confidentiality
+from . import test_capture_queries
