@@ -216,9 +216,9 @@ def test_2024_spend_deflated_to_2022_usd():
     assert core.replay(json.loads(core.canonical_json(trace))) == co2e
 
 
-def test_eur_2024_converted_at_its_date_then_deflated():
-    # 9,000 EUR at 0.9 EUR/USD = 10,000.00 USD (2024), then as above = 7,342.285 kg
-    spend = core.SpendInput(
+def eur_2024_spend():
+    """9,000 EUR spent in 2024, at 0.9 EUR per USD (the company currency), with CPI-U."""
+    return core.SpendInput(
         amount=Decimal("9000"),
         currency="EUR",
         date="2024-03-01",
@@ -227,6 +227,11 @@ def test_eur_2024_converted_at_its_date_then_deflated():
         company_currency="USD",
         price_index=cpi(2024),
     )
+
+
+def test_eur_2024_converted_at_its_date_then_deflated():
+    # 9,000 EUR at 0.9 EUR/USD = 10,000.00 USD (2024), then as above = 7,342.285 kg
+    spend = eur_2024_spend()
     co2e, trace = core.compute_spend_based(spend, steel_factor(), SUBJECT)
     assert trace["conversion"]["amount"] == "10000.00"
     assert co2e == Decimal("7342.285")
@@ -287,15 +292,7 @@ def test_figure_only_is_the_traced_figure():
     deflated to 2022 USD with CPI-U = 7,342.285 kg; DESNZ 2025 HGV average laden
     (0.10163 + WTT 0.02359): 2,000 t.km well-to-wheel = 250.440 kg.
     """
-    spend = core.SpendInput(
-        amount=Decimal("9000"),
-        currency="EUR",
-        date="2024-03-01",
-        rate=Decimal("0.9"),
-        factor_rate=Decimal("1"),
-        company_currency="USD",
-        price_index=cpi(2024),
-    )
+    spend = eur_2024_spend()
     figure = core.figure_only(core.compute_spend_based, spend, steel_factor())
     assert figure == Decimal("7342.285")
     assert figure == core.compute_spend_based(spend, steel_factor(), SUBJECT)[0]
