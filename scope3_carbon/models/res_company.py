@@ -196,7 +196,8 @@ class ResCompany(models.Model):
 
     def _scope3_rates_getter(self, date):
         """A memoised ``currency -> (rate, rate date)`` lookup for this company on ``date``
-        (its ``deflations`` dict memoises price-index lookups of the same batch)."""
+        (its ``deflations`` dict memoises price-index lookups of the same batch, its
+        ``spend_contexts`` dict what a spend factor needs besides the amount)."""
         cache = {}
 
         def rates(currency):
@@ -206,4 +207,6 @@ class ResCompany(models.Model):
 
         # price-index deflations of the same batch, keyed (currency, spend year, price year)
         rates.deflations = {}
+        # rates, price index and snapshot of each spend factor (scope3.activity)
+        rates.spend_contexts = {}
         return rates

@@ -831,7 +831,7 @@ class Scope3Activity(models.Model):
         factor = candidate["factor"]
         currency = source["currency"]
         # what does not depend on the line: once per factor, currency and date in a batch
-        memo = rates.__dict__.setdefault("spend_contexts", {})
+        memo = getattr(rates, "spend_contexts", {})
         key = (
             factor.id,
             candidate["level"],
