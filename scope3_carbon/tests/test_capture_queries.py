@@ -107,27 +107,33 @@ class TestCaptureQueries(Scope3BillCommon):
             ]
         )
 
+    def _assert_hook_queries(self, make, post, hook, expected):
+        """``hook(records)`` alone, on records of 1 and of 10 documents already through
+        ``post(records)`` without capture: ``expected`` queries both times."""
+        warm, one, ten = make(1), make(1), make(10)
+        post((warm | one | ten).with_context(scope3_no_capture=True))
+        hook(warm)
+        for records in (one, ten):
+            self.env.flush_all()
+            self.env.invalidate_all()
+            with self.assertQueryCount(expected):
+                hook(records)
+
     def test_post_bills(self):
         """What ``_post`` adds for posted bills (Odoo's own posting draws journal sequence
         numbers, whose queries depend on the bills posted before: not compared here)."""
-        warm, one, ten = self._bills(1), self._bills(1), self._bills(10)
-        (warm | one | ten).with_context(scope3_no_capture=True).action_post()
-        warm._scope3_capture_purchases("account.move.posted")
-        warm._scope3_capture_moves("account.move.posted")
-        for moves in (one, ten):
-            self.env.flush_all()
-            self.env.invalidate_all()
-            with self.assertQueryCount(11):
-                moves._scope3_capture_purchases("account.move.posted")
-                moves._scope3_capture_moves("account.move.posted")
+
+        def hook(moves):
+            moves._scope3_capture_purchases("account.move.posted")
+            moves._scope3_capture_moves("account.move.posted")
+
+        self._assert_hook_queries(self._bills, lambda moves: moves.action_post(), hook, 11)
 
     def test_capture_hook_alone(self):
         """The hook itself: the same queries for one order and for ten."""
-        warm, one, ten = self._orders(1), self._orders(1), self._orders(10)
-        (warm | one | ten).with_context(scope3_no_capture=True).button_confirm()
-        warm._scope3_capture("purchase.order.changed")
-        for orders in (one, ten):
-            self.env.flush_all()
-            self.env.invalidate_all()
-            with self.assertQueryCount(9):
-                orders._scope3_capture("purchase.order.changed")
+        self._assert_hook_queries(
+            self._orders,
+            lambda orders: orders.button_confirm(),
+            lambda orders: orders._scope3_capture("purchase.order.changed"),
+            9,
+        )
